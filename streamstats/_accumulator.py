@@ -1,0 +1,375 @@
+"""The machinery every accumulator shares: parameters, state, updates, merge, I/O.
+
+An accumulator is a small monoid (DESIGN.md section 3): a state, a one-sample step
+(``_steps``), a value, and an ordered ``merge``. The state is kept as a
+``(fields, lanes)`` float64 array (a Python list for a scalar stream, which keeps
+``update`` cheap), plus the number of rows seen and the first and last time stamps.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any, ClassVar, NamedTuple
+
+import numpy as np
+
+from . import _blocked, _kernels, _merge
+from ._decay import resolve_decay
+from ._times import elapsed_halflives, time_scalar, time_values
+
+__all__ = ["Accumulator"]
+
+_EMPTY = np.empty(0)
+_NO_OUT = np.empty((0, 0))
+_INF = math.inf
+
+
+def as_data(values: object, name: str) -> np.ndarray:
+    """Numeric data as float64 (a copy only when the dtype differs)."""
+    arr = np.asarray(values)
+    if arr.dtype.kind not in "fiub":
+        raise TypeError(f"{name} must be numeric, got dtype {arr.dtype}")
+    return arr.astype(np.float64, copy=False)
+
+
+class Accumulator:
+    """Base class of the exponentially weighted accumulators (not public)."""
+
+    #: state family of ``_kernels`` and the value it writes (set by subclasses)
+    _family: str
+    _kind: int = 0
+    _adjust: bool = True
+    _n_inputs: ClassVar[int] = 1
+    _state_fields: ClassVar[tuple[str, ...]]
+    _State: ClassVar[type]
+    _supports_times: bool = True
+
+    def __init__(
+        self,
+        beta: float | None = None,
+        *,
+        alpha: float | None = None,
+        span: float | None = None,
+        com: float | None = None,
+        halflife: float | str | None = None,
+        ignore_na: bool = False,
+        min_periods: int = 0,
+    ) -> None:
+        self._decay = resolve_decay(beta, alpha, span, com, halflife)
+        if not isinstance(ignore_na, bool | np.bool_):
+            raise TypeError(f"ignore_na must be True or False, got {ignore_na!r}")
+        if isinstance(min_periods, bool) or not isinstance(min_periods, int | np.integer):
+            raise TypeError(f"min_periods must be an integer, got {min_periods!r}")
+        if min_periods < 0:
+            raise ValueError(f"min_periods must be >= 0, got {min_periods}")
+        self._beta, self._alpha = self._decay.beta, self._decay.alpha
+        self._ignore_na = bool(ignore_na)
+        self._min_periods = int(min_periods)
+        self._minp = float(max(self._min_periods, 1))
+        if self._decay.needs_times and not self._supports_times:
+            raise ValueError(self._no_times_message())
+        self.reset()
+
+    # -- parameters -------------------------------------------------------------
+    def _extra_params(self) -> dict[str, Any]:
+        return {}
+
+    @property
+    def params(self) -> dict[str, Any]:
+        """The constructor arguments, as plain JSON-able values."""
+        name, value = self._decay.spec
+        return {name: value, "ignore_na": self._ignore_na, "min_periods": self._min_periods,
+                **self._extra_params()}
+
+    def _no_times_message(self) -> str:
+        return f"{type(self).__name__} has no time-aware form"
+
+    # -- state ------------------------------------------------------------------
+    def reset(self) -> None:
+        """Forget every sample: back to the state of a new accumulator."""
+        self._shape: tuple[int, ...] | None = None
+        self._st: Any = [0.0] * _kernels.N_FIELDS[self._family]
+        self._t_first: int | float | None = None
+        self._t_last: int | float | None = None
+        self._time_kind: str | None = None
+        self._fast = self._family == "ewa" and self._kind == 0
+
+    @property
+    def _lanes(self) -> int:
+        return 1 if not self._shape else int(np.prod(self._shape))
+
+    def _st_array(self) -> np.ndarray:
+        if isinstance(self._st, list):
+            return np.array(self._st, dtype=np.float64).reshape(-1, 1)
+        return self._st.copy()
+
+    def _commit(self, st: np.ndarray) -> None:
+        self._st = st[:, 0].tolist() if self._shape == () else st
+
+    def _adopt_shape(self, shape: tuple[int, ...]) -> None:
+        if self._shape is None:
+            self._shape = shape
+            if shape != ():
+                k = int(np.prod(shape))
+                self._st = np.repeat(np.array(self._st, dtype=np.float64)[:, None], k, axis=1)
+            self._fast = self._fast and shape == ()
+        elif shape != self._shape:
+            raise ValueError(f"sample shape {shape} differs from this stream's shape {self._shape}")
+
+    @property
+    def state(self) -> NamedTuple:
+        """The state as a NamedTuple of floats (or arrays of the sample's shape)."""
+        st = self._st_array()
+        shape = self._shape or ()
+        fields = [st[i].reshape(shape) if shape else float(st[i, 0]) for i in range(st.shape[0])]
+        return self._State(*fields, self._t_first, self._t_last)
+
+    @classmethod
+    def from_state(cls, state: Any, **params: Any) -> Accumulator:
+        """A new accumulator with ``params`` that continues from ``state``.
+
+        ``state`` is a ``.state`` NamedTuple (or a mapping with its fields).
+        """
+        acc = cls(**params)
+        acc._load_state(state)
+        return acc
+
+    def _load_state(self, state: Any) -> None:
+        data = state._asdict() if hasattr(state, "_asdict") else dict(state)
+        names = self._State._fields
+        if set(data) != set(names):
+            raise ValueError(f"state must have the fields {names}, got {tuple(data)}")
+        arrays = [np.asarray(data[f], dtype=np.float64) for f in names[:-2]]
+        shape = arrays[0].shape
+        if any(a.shape != shape for a in arrays):
+            raise ValueError("state fields must all have the same shape")
+        self.reset()
+        counts = arrays[-2].sum() + arrays[-1].sum()
+        if shape != () or counts > 0:
+            self._adopt_shape(shape)
+            self._commit(np.stack([a.reshape(-1) for a in arrays]))
+        else:
+            self._st = [float(a) for a in arrays]
+        t_first, t_last = data["t_first"], data["t_last"]
+        if (t_first is None) != (t_last is None):
+            raise ValueError("state t_first and t_last must both be set or both be None")
+        if t_last is not None:
+            self._time_kind = "ns" if isinstance(t_last, int | np.integer) else "s"
+            self._t_first, self._t_last = self._time_kind_cast(t_first), self._time_kind_cast(t_last)
+
+    def _time_kind_cast(self, t: Any) -> int | float:
+        return int(t) if self._time_kind == "ns" else float(t)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Parameters and state as plain lists and numbers (``json.dumps``-able);
+        :meth:`from_dict` restores it exactly."""
+        state = {
+            k: (v.tolist() if isinstance(v, np.ndarray) else v)
+            for k, v in self.state._asdict().items()
+        }
+        return {"type": type(self).__name__, "params": self.params, "state": state}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Accumulator:
+        """Rebuild an accumulator from :meth:`to_dict` output."""
+        if data.get("type") != cls.__name__:
+            raise ValueError(f"to_dict data of a {data.get('type')!r}, not a {cls.__name__}")
+        return cls.from_state(data["state"], **data["params"])
+
+    def copy(self) -> Accumulator:
+        """An independent copy."""
+        new = object.__new__(type(self))
+        new.__dict__.update(self.__dict__)
+        new._st = list(self._st) if isinstance(self._st, list) else self._st.copy()
+        return new
+
+    def __repr__(self) -> str:
+        params = ", ".join(f"{k}={v!r}" for k, v in self.params.items())
+        value = self.value
+        shown = f"{value:.6g}" if isinstance(value, float) else f"array of shape {self._shape}"
+        return f"{type(self).__name__}({params}) <count={self._count_repr()}, value={shown}>"
+
+    def _count_repr(self) -> str:
+        st = self._st_array()
+        return str(int(st[-2].max())) if st.shape[1] else "0"
+
+    # -- values -----------------------------------------------------------------
+    @property
+    def value(self) -> float | np.ndarray:
+        """The current value: NaN before any sample (or before ``min_periods``)."""
+        st = self._st_array()
+        out = np.empty(st.shape[1])
+        _kernels.finalize(_kernels.FAMILY_CODE[self._family], st, self._minp, self._kind, out)
+        return float(out[0]) if not self._shape else out.reshape(self._shape)
+
+    @property
+    def count(self) -> int | np.ndarray:
+        """The number of observed (non-missing) samples."""
+        st = self._st_array()
+        return int(st[-2, 0]) if not self._shape else st[-2].astype(np.int64).reshape(self._shape)
+
+    # -- updates ----------------------------------------------------------------
+    def _rates(self, timed: bool) -> tuple[float, float, bool]:
+        """(base of the decay, weight of a new sample, ignore_na) for this mode."""
+        if timed:
+            # decay follows elapsed time: NaN rows let time pass as well
+            return 0.5, 1.0, False
+        return self._decay.beta, self._decay.alpha, self._ignore_na
+
+    def _check_mode(self, timed: bool) -> None:
+        if timed:
+            if self._decay.halflife_seconds is None:
+                raise ValueError(
+                    f"time stamps need the decay given as halflife, not {self._decay.spec[0]}"
+                )
+            if not self._supports_times:
+                raise ValueError(self._no_times_message())
+        elif self._decay.needs_times:
+            raise ValueError(
+                f"halflife={self._decay.spec[1]!r} is a duration: pass time stamps (t= or times=)"
+            )
+        if self._shape is not None and timed != (self._t_last is not None):
+            had = "with" if self._t_last is not None else "without"
+            raise ValueError(f"this stream was fed {had} time stamps: keep feeding it so")
+
+    def _time_deltas(self, times: Any, n: int) -> tuple[np.ndarray, Any]:
+        values, kind = time_values(times, n)
+        if self._time_kind is not None and kind != self._time_kind:
+            raise TypeError("time stamps must stay datetimes (or numbers) for the whole stream")
+        deltas = elapsed_halflives(values, self._t_last, self._decay.halflife_seconds, kind)
+        return deltas, values, kind
+
+    def update(self, *samples: Any, t: Any = None) -> None:
+        """Feed one sample (a scalar, or an array of the stream's shape)."""
+        if self._fast and t is None and len(samples) == 1:
+            x = samples[0]
+            if type(x) is float and -_INF < x < _INF:
+                # the zero-start recursion of _steps.ewa_step, inlined: this is the hot path
+                s = self._st
+                s[0] = self._beta * s[0] + self._alpha * x
+                s[1] += 1.0
+                if self._shape is None:
+                    self._shape = ()
+                return
+        self._check_arity(samples)
+        arrays = [as_data(x, "x") for x in samples]
+        shape = arrays[0].shape
+        if any(a.shape != shape for a in arrays):
+            raise ValueError(f"x and y must have the same shape, got {[a.shape for a in arrays]}")
+        times = None
+        if t is not None:
+            value, kind = time_scalar(t)
+            times = np.array([value], dtype=np.int64 if kind == "ns" else np.float64)
+        self._run([a.reshape(1, *shape) for a in arrays], times, write=False)
+
+    def update_many(self, *samples: Any, times: Any = None) -> np.ndarray:
+        """Feed a sequence of samples (first axis: time) and return the value after
+        each, as float64 of the same shape; equals a loop of :meth:`update`."""
+        self._check_arity(samples)
+        return self._run([as_data(x, "xs") for x in samples], times, write=True)
+
+    def _check_arity(self, samples: tuple) -> None:
+        if len(samples) != self._n_inputs:
+            raise TypeError(f"{type(self).__name__} takes {self._n_inputs} input(s) per sample")
+
+    def _prepare(self, arrays: list[np.ndarray], times: Any):
+        """Validate a chunk: (2-D views, deltas, base, a, ignore_na, new times)."""
+        x = arrays[0]
+        if x.ndim == 0:
+            raise ValueError("update_many needs a sequence of samples (got a scalar)")
+        if any(a.shape != x.shape for a in arrays):
+            raise ValueError(f"x and y must have the same shape, got {[a.shape for a in arrays]}")
+        n, shape = x.shape[0], x.shape[1:]
+        timed = times is not None
+        self._check_mode(timed)
+        if self._shape is not None and shape != self._shape:
+            raise ValueError(f"sample shape {shape} differs from this stream's shape {self._shape}")
+        k = int(np.prod(shape))
+        views = [a.reshape(n, k) for a in arrays]
+        deltas, new_times = _EMPTY, None
+        if timed:
+            deltas, values, kind = self._time_deltas(times, n)
+            if n:
+                new_times = (values, kind)
+        base, a, ignore_na = self._rates(timed)
+        return views, deltas, base, a, ignore_na, new_times, shape
+
+    def _run(
+        self, arrays: list[np.ndarray], times: Any, write: bool, blocked: bool = False
+    ) -> np.ndarray | None:
+        """Scan a chunk, commit the state, return the values (``write``).
+
+        ``blocked`` allows the lane-parallel scan of ``_blocked`` (batch functions
+        only: it may differ from the sequential scan by a few ulp).
+        """
+        views, deltas, base, a, ignore_na, new_times, shape = self._prepare(arrays, times)
+        x = views[0]
+        y = views[-1]
+        n, k = x.shape
+        if n == 0:
+            return np.empty(arrays[0].shape) if write else None
+        self._adopt_shape(shape)
+        st = self._st_array()
+        columns_contiguous = k > 1 and x.flags.f_contiguous
+        out = np.empty((n, k), order="F" if columns_contiguous else "C") if write else _NO_OUT
+        if (
+            blocked and write and self._adjust and deltas.shape[0] == 0
+            and (n >= _blocked.MIN_ROWS or (columns_contiguous and k >= _blocked.LANES))
+            and (k < _blocked.LANES or columns_contiguous)
+        ):
+            bad = _blocked.scan_blocked(
+                self._family, x, y, base, a, ignore_na, st, out, self._minp, self._kind
+            )
+        else:
+            bad = _kernels.SCANS[self._family](
+                x, y, deltas, base, a, self._adjust, ignore_na, st, out, self._minp, self._kind
+            )
+        if bad >= 0:
+            raise ValueError(f"samples must not be infinite: row {bad // x.shape[1]} has inf")
+        self._commit(st)
+        self._set_times(new_times)
+        return out.reshape(arrays[0].shape) if write else None
+
+    def _set_times(self, new_times: Any) -> None:
+        if new_times is None:
+            return
+        values, kind = new_times
+        self._time_kind = kind
+        if self._t_first is None:
+            self._t_first = values[0].item()
+        self._t_last = values[-1].item()
+
+    # -- merge ------------------------------------------------------------------
+    def merge(self, other: Accumulator) -> Accumulator:
+        """The ordered merge: an accumulator equal to one fed ``self``'s samples and
+        then ``other``'s (within a few ulp: the decay over ``other`` is one power)."""
+        if type(other) is not type(self) or other.params != self.params:
+            raise ValueError(
+                f"can only merge a {type(self).__name__} with the same parameters, got {other!r}"
+            )
+        if not self._adjust:
+            raise ValueError(
+                "the seeded form (adjust=False / init='first') renormalises after every sample "
+                "and cannot be merged; use the default adjust=True"
+            )
+        if other._shape is None:
+            return self.copy()
+        if self._shape is None:
+            return other.copy()
+        if other._shape != self._shape:
+            raise ValueError(f"cannot merge shapes {self._shape} and {other._shape}")
+        timed = self._t_last is not None
+        if timed != (other._t_last is not None) or (timed and self._time_kind != other._time_kind):
+            raise ValueError("cannot merge a stream with time stamps and one without")
+        late = other._st_array()
+        if timed:
+            if other._t_first < self._t_last:
+                raise ValueError("other's time stamps start before self's end: not in order")
+            unit = self._decay.halflife_seconds * (1e9 if self._time_kind == "ns" else 1.0)
+            decay = np.full(late.shape[1], 0.5 ** ((other._t_last - self._t_last) / unit))
+        else:
+            decay = _merge.sample_decay(late, self._beta, self._ignore_na)
+        merged = self.copy()
+        merged._commit(_merge.MERGES[self._family](self._st_array(), late, decay))
+        merged._t_last = other._t_last
+        return merged
