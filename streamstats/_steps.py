@@ -14,7 +14,7 @@ The spread recursions follow West (1979) as pandas' ``ewmcov`` does: with
 ``r = a / w_new`` and ``delta = x - mean``::
 
     mean += r * delta
-    var   = (1 - r) * (var + r * delta**2)
+    var   = (w_old / w_new) * (var + r * delta**2)
 
 which is never negative and leaves a constant series at variance exactly 0. For the
 unbiased factor ``S1**2 / (S1**2 - S2)`` the difference ``D = S1**2 - S2`` is
@@ -60,10 +60,12 @@ def var_step(m: float, c: float, w: float, dd: float, x: float, d: float, a: flo
     if w == 0.0:
         return x, 0.0, (a if adjust else 1.0), 0.0
     wn = w + a
-    r = a / wn
+    inv = 1.0 / wn
+    r = a * inv
     delta = x - m
     m = m + r * delta
-    c = (1.0 - r) * (c + r * delta * delta)
+    # (1 - r) as w / wn: exact even when the past weighs next to nothing
+    c = (w * inv) * (c + r * delta * delta)
     dd = dd + 2.0 * a * w
     if not adjust:
         dd = dd / (wn * wn)
@@ -92,12 +94,13 @@ def cov_step(
     if w == 0.0:
         return x, y, 0.0, 0.0, 0.0, (a if adjust else 1.0), 0.0
     wn = w + a
-    r = a / wn
+    inv = 1.0 / wn
+    r = a * inv
     dx = x - mx
     dy = y - my
     mx = mx + r * dx
     my = my + r * dy
-    s = 1.0 - r
+    s = w * inv
     cxx = s * (cxx + r * dx * dx)
     cyy = s * (cyy + r * dy * dy)
     cxy = s * (cxy + r * dx * dy)
