@@ -259,7 +259,7 @@ class Accumulator:
         times = None
         if t is not None:
             value, kind = time_scalar(t)
-            times = np.array([value], dtype=np.int64 if kind == "ns" else np.float64)
+            times = np.array([value], dtype="datetime64[ns]" if kind == "ns" else np.float64)
         self._run([a.reshape(1, *shape) for a in arrays], times, write=False)
 
     def update_many(self, *samples: Any, times: Any = None) -> np.ndarray:
