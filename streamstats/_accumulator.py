@@ -92,7 +92,7 @@ class Accumulator:
         self._t_first: int | float | None = None
         self._t_last: int | float | None = None
         self._time_kind: str | None = None
-        self._fast = self._family == "ewa" and self._kind == 0
+        self._fast = False  # set once the stream is known to be scalar
 
     @property
     def _lanes(self) -> int:
@@ -112,7 +112,7 @@ class Accumulator:
             if shape != ():
                 k = int(np.prod(shape))
                 self._st = np.repeat(np.array(self._st, dtype=np.float64)[:, None], k, axis=1)
-            self._fast = self._fast and shape == ()
+            self._fast = self._family == "ewa" and self._kind == 0 and shape == ()
         elif shape != self._shape:
             raise ValueError(f"sample shape {shape} differs from this stream's shape {self._shape}")
 
@@ -155,7 +155,8 @@ class Accumulator:
             raise ValueError("state t_first and t_last must both be set or both be None")
         if t_last is not None:
             self._time_kind = "ns" if isinstance(t_last, int | np.integer) else "s"
-            self._t_first, self._t_last = self._time_kind_cast(t_first), self._time_kind_cast(t_last)
+            self._t_first = self._time_kind_cast(t_first)
+            self._t_last = self._time_kind_cast(t_last)
 
     def _time_kind_cast(self, t: Any) -> int | float:
         return int(t) if self._time_kind == "ns" else float(t)
@@ -239,18 +240,18 @@ class Accumulator:
         deltas = elapsed_halflives(values, self._t_last, self._decay.halflife_seconds, kind)
         return deltas, values, kind
 
-    def update(self, *samples: Any, t: Any = None) -> None:
-        """Feed one sample (a scalar, or an array of the stream's shape)."""
-        if self._fast and t is None and len(samples) == 1:
-            x = samples[0]
-            if type(x) is float and -_INF < x < _INF:
-                # the zero-start recursion of _steps.ewa_step, inlined: this is the hot path
-                s = self._st
-                s[0] = self._beta * s[0] + self._alpha * x
-                s[1] += 1.0
-                if self._shape is None:
-                    self._shape = ()
-                return
+    def update(self, x: Any, t: Any = None) -> None:
+        """Feed one sample (a scalar, or an array of the stream's shape), with its
+        time stamp ``t`` when the decay follows time."""
+        if self._fast and t is None and type(x) is float and -_INF < x < _INF:
+            # the zero-start recursion of _steps.ewa_step, inlined: this is the hot path
+            s = self._st
+            s[0] = self._beta * s[0] + self._alpha * x
+            s[1] += 1.0
+            return
+        self._update((x,), t)
+
+    def _update(self, samples: tuple, t: Any) -> None:
         self._check_arity(samples)
         arrays = [as_data(x, "x") for x in samples]
         shape = arrays[0].shape

@@ -291,9 +291,9 @@ class EWVar(_Spread):
     --------
     >>> from streamstats import EWVar
     >>> EWVar(beta=0.5).update_many([1.0, 3.0, 5.0])
-    array([nan, 2. , 3.14285714])
+    array([       nan, 2.        , 3.71428571])
     >>> EWVar(beta=0.5, bias=True).update_many([1.0, 3.0, 5.0])
-    array([0. , 0.88888889, 1.83673469])
+    array([0.        , 0.88888889, 2.12244898])
     """
 
     _family = "var"
@@ -316,7 +316,7 @@ class EWStd(EWVar):
     --------
     >>> from streamstats import EWStd
     >>> EWStd(beta=0.5).update_many([1.0, 3.0, 5.0])
-    array([nan, 1.41421356, 1.77281052])
+    array([       nan, 1.41421356, 1.92724822])
     """
 
     _std = True
@@ -339,8 +339,8 @@ class EWCov(_Spread):
     Examples
     --------
     >>> from streamstats import EWCov
-    >>> EWCov(beta=0.5).update_many([1.0, 2.0, 4.0], [1.0, 3.0, 2.0])
-    array([nan, 2. , 0.57142857])
+    >>> EWCov(beta=0.5).update_many([1.0, 2.0, 4.0, 3.0], [2.0, 3.0, 7.0, 5.0])
+    array([       nan, 0.5       , 4.5       , 1.92857143])
     """
 
     _family = "cov"
@@ -349,7 +349,7 @@ class EWCov(_Spread):
 
     def update(self, x: Any, y: Any, t: Any = None) -> None:  # type: ignore[override]
         """Feed one pair of samples."""
-        super().update(x, y, t=t)
+        self._update((x, y), t)
 
     def update_many(self, xs: Any, ys: Any, times: Any = None) -> np.ndarray:  # type: ignore[override]
         """Feed pairs of sequences; returns the value after each pair."""
@@ -372,8 +372,8 @@ class EWCorr(EWCov):
     Examples
     --------
     >>> from streamstats import EWCorr
-    >>> EWCorr(beta=0.5).update_many([1.0, 2.0, 4.0], [1.0, 3.0, 2.0])
-    array([       nan, 1.        , 0.27735010])
+    >>> EWCorr(beta=0.5).update_many([1.0, 2.0, 4.0, 3.0], [2.0, 3.0, 7.0, 5.0]).round(4)
+    array([   nan, 1.    , 0.993 , 0.9919])
     """
 
     def __init__(self, beta: float | None = None, *, adjust: bool = True, **kwargs: Any) -> None:

@@ -157,7 +157,7 @@ def ew_second_moment(
     --------
     >>> from streamstats import ew_second_moment
     >>> ew_second_moment([1.0, -1.0, 2.0], beta=0.5)
-    array([0.5 , 0.75, 2.375])
+    array([0.5  , 0.75 , 2.375])
     """
     acc = EWSecondMoment(beta, alpha=alpha, span=span, com=com, halflife=halflife,
                          bias_correction=bias_correction, ignore_na=ignore_na,
@@ -218,25 +218,25 @@ ewvar = _make(
     "ewvar", EWVar, 1, "EW variance of each series (pandas' ``ewm().var(bias=)``).",
     "\\sigma^2 = (1 - r)(\\sigma^2 + r (x - \\mu)^2)",
     "    >>> from streamstats import ewvar\n"
-    "    >>> ewvar([1.0, 3.0, 5.0], 0.5)\n    array([nan, 2. , 3.14285714])\n",
+    "    >>> ewvar([1.0, 3.0, 5.0], 0.5)\n    array([       nan, 2.        , 3.71428571])\n",
 )
 ewstd = _make(
     "ewstd", EWStd, 1, "EW standard deviation of each series (pandas' ``ewm().std()``).",
     "\\sigma = \\sqrt{\\sigma^2}",
     "    >>> from streamstats import ewstd\n"
-    "    >>> ewstd([1.0, 3.0, 5.0], 0.5)\n    array([nan, 1.41421356, 1.77281052])\n",
+    "    >>> ewstd([1.0, 3.0, 5.0], 0.5)\n    array([       nan, 1.41421356, 1.92724822])\n",
 )
 ewcov = _make(
     "ewcov", EWCov, 2, "EW covariance of paired series (pandas' ``ewm().cov(other)``).",
     "c = (1 - r)(c + r (x - \\mu_x)(y - \\mu_y))",
     "    >>> from streamstats import ewcov\n"
-    "    >>> ewcov([1.0, 2.0, 4.0], [1.0, 3.0, 2.0], 0.5)\n"
-    "    array([nan, 2. , 0.57142857])\n",
+    "    >>> ewcov([1.0, 2.0, 4.0, 3.0], [2.0, 3.0, 7.0, 5.0], 0.5)\n"
+    "    array([       nan, 0.5       , 4.5       , 1.92857143])\n",
 )
 ewcorr = _make(
     "ewcorr", EWCorr, 2, "EW correlation of paired series (pandas' ``ewm().corr(other)``).",
     "\\rho = c_{xy} / \\sqrt{c_{xx} c_{yy}}",
     "    >>> from streamstats import ewcorr\n"
-    "    >>> ewcorr([1.0, 2.0, 4.0], [1.0, 3.0, 2.0], 0.5)\n"
-    "    array([       nan, 1.        , 0.27735010])\n",
+    "    >>> ewcorr([1.0, 2.0, 4.0, 3.0], [2.0, 3.0, 7.0, 5.0], 0.5).round(4)\n"
+    "    array([   nan, 1.    , 0.993 , 0.9919])\n",
 )

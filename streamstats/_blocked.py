@@ -73,7 +73,9 @@ def scan_blocked(family, x, y, beta, alpha, ignore_na, st, out, minp, kind) -> i
 
     def scan_group(cols: slice) -> int:
         sub = st[:, cols].copy()
-        bad = lane_scan(x[:, cols], y[:, cols], beta, alpha, ignore_na, sub, out[:, cols], minp, kind)
+        bad = lane_scan(
+            x[:, cols], y[:, cols], beta, alpha, ignore_na, sub, out[:, cols], minp, kind
+        )
         if bad < 0:
             st[:, cols] = sub
         return bad if bad < 0 else (bad // LANES) * k + cols.start + bad % LANES

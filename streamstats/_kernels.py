@@ -136,7 +136,7 @@ def lane_scan(x, y, base, a_const, ignore_na, st, out, minp, kind):
 
 def _lane_fixup_source(family: str) -> str:
     nf = len(_FAMILIES[family][0])
-    head, body, tail = [], [], []
+    head, body = [], []
     for lane in range(LANES):
         f = [f"s{i}_{lane}" for i in range(nf)]
         z = [f"z{i}_{lane}" for i in range(nf)]

@@ -23,11 +23,13 @@ def sample_decay(late: np.ndarray, beta: float, ignore_na: bool) -> np.ndarray:
     return beta**steps
 
 
-def _pool(w_early: np.ndarray, w_late: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Total weight and the later segment's share ``r`` (0 when both are empty)."""
+def _pool(w_early: np.ndarray, late: np.ndarray, w_late: np.ndarray):
+    """Total weight and the later segment's share ``r``. Where all weight has
+    decayed to 0 (``beta = 0``, or an underflow), the latest mean stands, as in the
+    sequential scan: ``r = 1`` if the later segment saw a sample."""
     w = w_early + w_late
     with np.errstate(invalid="ignore", divide="ignore"):
-        r = np.where(w > 0, w_late / np.where(w > 0, w, 1.0), 0.0)
+        r = np.where(w > 0, w_late / np.where(w > 0, w, 1.0), (late[-2] > 0) * 1.0)
     return w, r
 
 
@@ -44,7 +46,7 @@ def merge_ewa(early: np.ndarray, late: np.ndarray, decay: np.ndarray) -> np.ndar
 
 def merge_mean(early: np.ndarray, late: np.ndarray, decay: np.ndarray) -> np.ndarray:
     out = np.empty_like(early)
-    w, r = _pool(decay * early[1], late[1])
+    w, r = _pool(decay * early[1], late, late[1])
     out[0] = early[0] + r * (late[0] - early[0])
     out[0] = np.where(r == 1.0, late[0], out[0])
     out[1] = w
@@ -58,7 +60,7 @@ def _spread(c_e, c_l, r, dx, dy):
 def merge_var(early: np.ndarray, late: np.ndarray, decay: np.ndarray) -> np.ndarray:
     out = np.empty_like(early)
     we = decay * early[2]
-    w, r = _pool(we, late[2])
+    w, r = _pool(we, late, late[2])
     delta = late[0] - early[0]
     out[0] = np.where(r == 1.0, late[0], early[0] + r * delta)
     out[1] = _spread(early[1], late[1], r, delta, delta)
@@ -70,7 +72,7 @@ def merge_var(early: np.ndarray, late: np.ndarray, decay: np.ndarray) -> np.ndar
 def merge_cov(early: np.ndarray, late: np.ndarray, decay: np.ndarray) -> np.ndarray:
     out = np.empty_like(early)
     we = decay * early[5]
-    w, r = _pool(we, late[5])
+    w, r = _pool(we, late, late[5])
     dx = late[0] - early[0]
     dy = late[1] - early[1]
     out[0] = np.where(r == 1.0, late[0], early[0] + r * dx)

@@ -24,7 +24,9 @@ def time_values(times: object, n: int) -> tuple[np.ndarray, str]:
     else:
         values = np.asarray(times)
     if values.ndim != 1 or values.shape[0] != n:
-        raise ValueError(f"times must be 1-D with one stamp per row ({n}), got shape {values.shape}")
+        raise ValueError(
+            f"times must be 1-D with one stamp per row ({n}), got shape {values.shape}"
+        )
     kind = values.dtype.kind
     if kind == "M":
         if np.isnat(values).any():
