@@ -165,7 +165,7 @@ def ew_second_moment(
     return _apply(acc, [x], axis, times, state, return_state)
 
 
-def _spread_fn(cls, doc_data, n_inputs, example):
+def _spread_fn(cls, n_inputs):
     def fn(
         *data: Any,
         beta: float | None = None,
@@ -201,7 +201,7 @@ def _both(beta: Any) -> None:
 
 
 def _make(name: str, cls: type, n_inputs: int, title: str, formula: str, example: str):
-    fn = _spread_fn(cls, None, n_inputs, example)
+    fn = _spread_fn(cls, n_inputs)
     fn.__name__ = fn.__qualname__ = name
     sig = "x, y" if n_inputs == 2 else "x"
     fn.__doc__ = (
