@@ -200,7 +200,7 @@ class Accumulator:
         """The current value: NaN before any sample (or before ``min_periods``)."""
         st = self._st_array()
         out = np.empty(st.shape[1])
-        _kernels.finalize(_kernels.FAMILY_CODE[self._family], st, self._minp, self._kind, out)
+        _kernels.FINALIZE[self._family](st, self._minp, self._kind, out)
         return float(out[0]) if not self._shape else out.reshape(self._shape)
 
     @property

@@ -21,6 +21,13 @@ generated from one template, so a formula exists once; there are two shapes:
     values of the ``st`` run, and stops a lane once both runs hold the same numbers
     (from then on they compute the same values). Returns the rows it ran.
 
+``FINALIZE[family](st, minp, kind, out)``
+    The current value of every lane.
+
+The kernels live in a generated module that is imported from a file in the user's
+cache directory (``STREAMSTATS_CACHE_DIR``, else ``~/.cache/streamstats``), so that
+Numba caches their machine code between processes.
+
 ``x`` and ``y`` may have any strides (``y`` is ignored by univariate families). A
 lane's value is NaN until it has ``minp`` observations. ``kind`` selects the value
 (and ``kind=1`` squares the input of ``ewa``/``mean``, for the second moment). A
@@ -30,16 +37,19 @@ sample; the caller then raises and keeps its old state.
 
 from __future__ import annotations
 
-import numpy as np
-from numba import njit
+import hashlib
+import importlib.util
+import inspect
+import os
+import sys
+import types
+from pathlib import Path
 
 from . import _steps
 
-__all__ = ["SCANS", "LANE_SCANS", "LANE_FIXUPS", "LANES", "N_FIELDS", "FAMILY_CODE", "finalize"]
+__all__ = ["SCANS", "LANE_SCANS", "LANE_FIXUPS", "FINALIZE", "LANES", "N_FIELDS"]
 
 LANES = 8
-_jit = njit(cache=True, nogil=True, error_model="numpy")
-_inline = njit(inline="always", error_model="numpy")
 
 # name -> (numeric fields, bivariate, squares input when kind == 1)
 _FAMILIES = {
@@ -50,12 +60,6 @@ _FAMILIES = {
 }
 _VALUE = {"ewa": "ewa_value", "mean": "mean_value", "var": "var_value_of", "cov": "cov_value_of"}
 N_FIELDS = {name: len(spec[0]) + 2 for name, spec in _FAMILIES.items()}
-FAMILY_CODE = {name: i for i, name in enumerate(_FAMILIES)}
-
-_NAMESPACE = {"np": np}
-for _name in dir(_steps):
-    if _name.endswith(("_step", "_decay", "_value", "_value_of")):
-        _NAMESPACE[_name] = _inline(getattr(_steps, _name))
 
 
 def _lane_body(family: str, lane: str, f: list[str], cnt: str, miss: str, indent: str) -> str:
@@ -93,7 +97,7 @@ def _scan_source(family: str) -> str:
     load = "".join(f"            {v} = st[{i}, j]\n" for i, v in enumerate(f))
     store = "".join(f"            st[{i}, j] = {v}\n" for i, v in enumerate(f))
     return f"""
-def scan(x, y, deltas, base, a_const, adjust, ignore_na, st, out, minp, kind):
+def scan_{family}(x, y, deltas, base, a_const, adjust, ignore_na, st, out, minp, kind):
     n, k = x.shape
     write = out.shape[0] > 0
     timed = deltas.shape[0] > 0
@@ -123,7 +127,7 @@ def _lane_scan_source(family: str) -> str:
         body.append(_lane_body(family, str(lane), f, cnt, miss, "        "))
         body.append(f"        if write:\n            out[i, {lane}] = {_value(family, f, cnt)}\n")
     return f"""
-def lane_scan(x, y, base, a_const, ignore_na, st, out, minp, kind):
+def lane_scan_{family}(x, y, base, a_const, ignore_na, st, out, minp, kind):
     n, k = x.shape
     write = out.shape[0] > 0
     adjust = True
@@ -156,7 +160,7 @@ def _lane_fixup_source(family: str) -> str:
             + "            busy = True\n"
         )
     return f"""
-def lane_fixup(x, y, base, a_const, ignore_na, st, zst, out, minp, kind):
+def lane_fixup_{family}(x, y, base, a_const, ignore_na, st, zst, out, minp, kind):
     n, k = x.shape
     adjust = True
     d = base
@@ -169,42 +173,72 @@ def lane_fixup(x, y, base, a_const, ignore_na, st, zst, out, minp, kind):
 """
 
 
-def _compile(source: str, name: str, family: str):
-    namespace = dict(_NAMESPACE)
-    exec(compile(source, f"<streamstats generated {name}_{family}>", "exec"), namespace)
-    fn = namespace[name]
-    fn.__qualname__ = fn.__name__ = f"{name}_{family}"
-    return njit(nogil=True, error_model="numpy")(fn)
-
-
-SCANS = {family: _compile(_scan_source(family), "scan", family) for family in _FAMILIES}
-LANE_SCANS = {f: _compile(_lane_scan_source(f), "lane_scan", f) for f in _FAMILIES}
-LANE_FIXUPS = {f: _compile(_lane_fixup_source(f), "lane_fixup", f) for f in _FAMILIES}
-
-
-@_jit
-def _finalize_any(st, j, family, minp, kind):
-    if family == 0:
-        return ewa_value(st[0, j], kind) if st[1, j] >= minp else np.nan
-    if family == 1:
-        return mean_value(st[0, j], st[1, j], kind) if st[2, j] >= minp else np.nan
-    if family == 2:
-        if st[4, j] < minp:
-            return np.nan
-        return var_value_of(st[0, j], st[1, j], st[2, j], st[3, j], kind)
-    if st[7, j] < minp:
-        return np.nan
-    return cov_value_of(st[0, j], st[1, j], st[2, j], st[3, j], st[4, j], st[5, j], st[6, j], kind)
-
-
-ewa_value = _NAMESPACE["ewa_value"]
-mean_value = _NAMESPACE["mean_value"]
-var_value_of = _NAMESPACE["var_value_of"]
-cov_value_of = _NAMESPACE["cov_value_of"]
-
-
-@_jit
-def finalize(family, st, minp, kind, out):
-    """The current value of every lane (``family``: ``FAMILY_CODE``)."""
+def _finalize_source(family: str) -> str:
+    nf = len(_FAMILIES[family][0])
+    f = [f"s{i}" for i in range(nf)]
+    load = "".join(f"        {v} = st[{i}, j]\n" for i, v in enumerate(f))
+    return f"""
+def finalize_{family}(st, minp, kind, out):
     for j in range(st.shape[1]):
-        out[j] = _finalize_any(st, j, family, minp, kind)
+{load}        cnt = st[{nf}, j]
+        out[j] = {_value(family, f, "cnt")}
+"""
+
+
+def _module_source(cache: bool) -> str:
+    """The whole generated module: the inlined steps, then every kernel."""
+    steps = [n for n in dir(_steps) if n.endswith(("_step", "_decay", "_value", "_value_of"))]
+    head = [
+        "# Generated by streamstats._kernels from streamstats._steps: do not edit.",
+        "import numpy as np",
+        "from numba import njit",
+        "from streamstats import _steps",
+        'inline = njit(inline="always", error_model="numpy")',
+        f'jit = njit(cache={cache}, nogil=True, error_model="numpy")',
+        *(f"{n} = inline(_steps.{n})" for n in steps),
+    ]
+    makers = (_scan_source, _lane_scan_source, _lane_fixup_source, _finalize_source)
+    kernels = ["\n@jit" + make(family) for make in makers for family in _FAMILIES]
+    return "\n".join(head) + "\n" + "".join(kernels)
+
+
+def _cache_dir() -> Path:
+    explicit = os.environ.get("STREAMSTATS_CACHE_DIR")
+    if explicit:
+        return Path(explicit)
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "streamstats"
+
+
+def _load_kernels() -> types.ModuleType:
+    """Import the generated kernels from a file, so that Numba can cache their
+    machine code on disk (compiling the unrolled lane kernels takes seconds). The
+    file name carries a hash of the generated source and of ``_steps``, so a change
+    to either makes a new file instead of reusing stale machine code. Where no
+    cache directory can be written, the source is executed in memory, uncached."""
+    source = _module_source(cache=True)
+    digest = hashlib.sha256((source + inspect.getsource(_steps)).encode()).hexdigest()[:16]
+    name = f"streamstats_kernels_{digest}"
+    try:
+        folder = _cache_dir()
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / f"{name}.py"
+        if not path.exists():
+            tmp = folder / f".{name}.{os.getpid()}.tmp"
+            tmp.write_text(source)
+            os.replace(tmp, path)
+        spec = importlib.util.spec_from_file_location(name, path)
+        module = importlib.util.module_from_spec(spec)
+        # Numba's cache finds the module of a cached function by name
+        sys.modules[name] = module
+        spec.loader.exec_module(module)
+    except OSError:
+        module = types.ModuleType(name)
+        exec(compile(_module_source(cache=False), f"<{name}>", "exec"), module.__dict__)
+    return module
+
+
+_generated = _load_kernels()
+SCANS = {f: getattr(_generated, f"scan_{f}") for f in _FAMILIES}
+LANE_SCANS = {f: getattr(_generated, f"lane_scan_{f}") for f in _FAMILIES}
+LANE_FIXUPS = {f: getattr(_generated, f"lane_fixup_{f}") for f in _FAMILIES}
+FINALIZE = {f: getattr(_generated, f"finalize_{f}") for f in _FAMILIES}

@@ -143,3 +143,22 @@ def test_empty_input_gives_empty_output():
     assert ss.ewvar(np.empty((0, 3)), 0.9).shape == (0, 3)
     y, state = ss.ewa(np.empty(0), 0.9, return_state=True)
     assert y.shape == (0,) and state.count == 0
+
+
+def test_kernels_are_cached_on_disk_or_run_uncached(tmp_path):
+    """The generated kernels are imported from a file (so Numba caches their machine
+    code); without a writable cache directory they still run, uncached."""
+    import os
+    import subprocess
+    import sys
+
+    from streamstats import _kernels
+
+    assert os.path.isfile(_kernels._generated.__file__)
+    code = "import streamstats as ss; print(ss.ewa([1.0, 3.0, 5.0], 0.5).tolist())"
+    for folder in (tmp_path / "cache", "/proc/not-writable"):
+        env = {**os.environ, "STREAMSTATS_CACHE_DIR": str(folder)}
+        done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True,
+                              text=True, check=True)
+        assert done.stdout.strip() == "[0.5, 1.75, 3.375]"
+    assert list((tmp_path / "cache").glob("streamstats_kernels_*.py"))
