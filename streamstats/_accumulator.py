@@ -15,7 +15,7 @@ import numpy as np
 
 from . import _blocked, _kernels, _merge
 from ._decay import resolve_decay
-from ._times import elapsed_halflives, time_scalar, time_values
+from ._times import elapsed_halflives, halflife_unit, time_scalar, time_values
 
 __all__ = ["Accumulator"]
 
@@ -40,7 +40,6 @@ class Accumulator:
     _kind: int = 0
     _adjust: bool = True
     _n_inputs: ClassVar[int] = 1
-    _state_fields: ClassVar[tuple[str, ...]]
     _State: ClassVar[type]
     _supports_times: bool = True
 
@@ -93,10 +92,6 @@ class Accumulator:
         self._t_last: int | float | None = None
         self._time_kind: str | None = None
         self._fast = False  # set once the stream is known to be scalar
-
-    @property
-    def _lanes(self) -> int:
-        return 1 if not self._shape else int(np.prod(self._shape))
 
     def _st_array(self) -> np.ndarray:
         if isinstance(self._st, list):
@@ -188,11 +183,7 @@ class Accumulator:
         params = ", ".join(f"{k}={v!r}" for k, v in self.params.items())
         value = self.value
         shown = f"{value:.6g}" if isinstance(value, float) else f"array of shape {self._shape}"
-        return f"{type(self).__name__}({params}) <count={self._count_repr()}, value={shown}>"
-
-    def _count_repr(self) -> str:
-        st = self._st_array()
-        return str(int(st[-2].max())) if st.shape[1] else "0"
+        return f"{type(self).__name__}({params}) <count={np.max(self.count)}, value={shown}>"
 
     # -- values -----------------------------------------------------------------
     @property
@@ -215,7 +206,7 @@ class Accumulator:
         if timed:
             # decay follows elapsed time: NaN rows let time pass as well
             return 0.5, 1.0, False
-        return self._decay.beta, self._decay.alpha, self._ignore_na
+        return self._beta, self._alpha, self._ignore_na
 
     def _check_mode(self, timed: bool) -> None:
         if timed:
@@ -253,15 +244,12 @@ class Accumulator:
 
     def _update(self, samples: tuple, t: Any) -> None:
         self._check_arity(samples)
-        arrays = [as_data(x, "x") for x in samples]
-        shape = arrays[0].shape
-        if any(a.shape != shape for a in arrays):
-            raise ValueError(f"x and y must have the same shape, got {[a.shape for a in arrays]}")
+        arrays = [as_data(x, "x")[None] for x in samples]
         times = None
         if t is not None:
             value, kind = time_scalar(t)
             times = np.array([value], dtype="datetime64[ns]" if kind == "ns" else np.float64)
-        self._run([a.reshape(1, *shape) for a in arrays], times, write=False)
+        self._run(arrays, times, write=False)
 
     def update_many(self, *samples: Any, times: Any = None) -> np.ndarray:
         """Feed a sequence of samples (first axis: time) and return the value after
@@ -301,7 +289,7 @@ class Accumulator:
         """Scan a chunk, commit the state, return the values (``write``).
 
         ``blocked`` allows the lane-parallel scan of ``_blocked`` (batch functions
-        only: it may differ from the sequential scan by a few ulp).
+        only: its carries round differently from the sequential scan, see ``_blocked``).
         """
         views, deltas, base, a, ignore_na, new_times, shape = self._prepare(arrays, times)
         x = views[0]
@@ -366,7 +354,7 @@ class Accumulator:
         if timed:
             if other._t_first < self._t_last:
                 raise ValueError("other's time stamps start before self's end: not in order")
-            unit = self._decay.halflife_seconds * (1e9 if self._time_kind == "ns" else 1.0)
+            unit = halflife_unit(self._decay.halflife_seconds, self._time_kind)
             decay = np.full(late.shape[1], 0.5 ** ((other._t_last - self._t_last) / unit))
         else:
             decay = _merge.sample_decay(late, self._beta, self._ignore_na)

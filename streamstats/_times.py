@@ -11,7 +11,7 @@ import numbers
 import numpy as np
 import pandas as pd
 
-__all__ = ["time_values", "time_scalar", "elapsed_halflives"]
+__all__ = ["time_values", "time_scalar", "elapsed_halflives", "halflife_unit"]
 
 
 def time_values(times: object, n: int) -> tuple[np.ndarray, str]:
@@ -79,8 +79,12 @@ def elapsed_halflives(
             f"time stamps go backwards at row {i} ({_show(values[i], kind)} after "
             f"{_show(start if i == 0 else values[i - 1], kind)})"
         )
-    unit = halflife_seconds * 1e9 if kind == "ns" else halflife_seconds
-    return dt.astype(np.float64) / unit
+    return dt.astype(np.float64) / halflife_unit(halflife_seconds, kind)
+
+
+def halflife_unit(halflife_seconds: float, kind: str) -> float:
+    """The halflife in the unit of the time values (ns or seconds)."""
+    return halflife_seconds * 1e9 if kind == "ns" else halflife_seconds
 
 
 def _show(value: object, kind: str) -> str:
