@@ -165,78 +165,86 @@ def ew_second_moment(
     return _apply(acc, [x], axis, times, state, return_state)
 
 
-def _spread_fn(cls, n_inputs):
-    def fn(
-        *data: Any,
-        beta: float | None = None,
-        alpha: float | None = None,
-        span: float | None = None,
-        com: float | None = None,
-        halflife: Any = None,
-        bias: bool = False,
-        adjust: bool = True,
-        axis: int = 0,
-        ignore_na: bool = False,
-        min_periods: int = 0,
-        times: Any = None,
-        state: Any = None,
-        return_state: bool = False,
-    ) -> Any:
-        decay = dict(alpha=alpha, span=span, com=com, halflife=halflife)
-        data, pos = list(data[:n_inputs]), data[n_inputs:]
-        if len(data) < n_inputs or len(pos) > 1:
-            raise TypeError(f"{fn.__name__} takes {n_inputs} array(s) and beta")
-        if pos:
-            beta = pos[0] if beta is None else _both(beta)
-        extra = {} if cls is EWCorr else {"bias": bias}
-        acc = cls(beta, **decay, adjust=adjust, ignore_na=ignore_na,
-                  min_periods=min_periods, **extra)
-        return _apply(acc, data, axis, times, state, return_state)
-
-    return fn
+def _spread(cls: type, data: list[Any], beta: Any, axis: int, times: Any, state: Any,
+            return_state: bool, **params: Any) -> Any:
+    return _apply(cls(beta, **params), data, axis, times, state, return_state)
 
 
-def _both(beta: Any) -> None:
-    raise TypeError(f"beta given twice (positionally and as beta={beta!r})")
+_BIAS = """
+    bias : bool
+        False: pandas' unbiased estimate (NaN after one sample); True: biased."""
+_ADJUST = """
+    adjust : bool
+        True: weights add up (pandas' default); False: pandas' seeded form."""
 
 
-def _make(name: str, cls: type, n_inputs: int, title: str, formula: str, example: str):
-    fn = _spread_fn(cls, n_inputs)
-    fn.__name__ = fn.__qualname__ = name
-    sig = "x, y" if n_inputs == 2 else "x"
-    fn.__doc__ = (
-        f"{title}\n\n    .. math:: {formula}\n\n    Called as ``{name}({sig}, beta, ...)``; "
-        "``bias=True`` gives the biased estimate, ``adjust=False`` pandas' seeded form.\n"
-        + _DOC.replace("{data}", _XY if n_inputs == 2 else _X)
-        + "\n    Examples\n    --------\n"
-        + example
-    )
-    return fn
+@_doc(_X + _BIAS + _ADJUST)
+def ewvar(x: Any, beta: float | None = None, *, bias: bool = False, adjust: bool = True,
+          axis: int = 0, times: Any = None, state: Any = None, return_state: bool = False,
+          **options: Any) -> Any:
+    """EW variance of each series (pandas' ``ewm().var(bias=)``).
+
+    .. math:: \\sigma^2 = \\frac{w_{old}}{w_{new}} (\\sigma^2 + r (x - \\mu)^2)
+    {params}
+    Examples
+    --------
+    >>> from streamstats import ewvar
+    >>> ewvar([1.0, 3.0, 5.0], 0.5)
+    array([       nan, 2.        , 3.71428571])
+    """
+    return _spread(EWVar, [x], beta, axis, times, state, return_state, bias=bias,
+                   adjust=adjust, **options)
 
 
-ewvar = _make(
-    "ewvar", EWVar, 1, "EW variance of each series (pandas' ``ewm().var(bias=)``).",
-    "\\sigma^2 = (1 - r)(\\sigma^2 + r (x - \\mu)^2)",
-    "    >>> from streamstats import ewvar\n"
-    "    >>> ewvar([1.0, 3.0, 5.0], 0.5)\n    array([       nan, 2.        , 3.71428571])\n",
-)
-ewstd = _make(
-    "ewstd", EWStd, 1, "EW standard deviation of each series (pandas' ``ewm().std()``).",
-    "\\sigma = \\sqrt{\\sigma^2}",
-    "    >>> from streamstats import ewstd\n"
-    "    >>> ewstd([1.0, 3.0, 5.0], 0.5)\n    array([       nan, 1.41421356, 1.92724822])\n",
-)
-ewcov = _make(
-    "ewcov", EWCov, 2, "EW covariance of paired series (pandas' ``ewm().cov(other)``).",
-    "c = (1 - r)(c + r (x - \\mu_x)(y - \\mu_y))",
-    "    >>> from streamstats import ewcov\n"
-    "    >>> ewcov([1.0, 2.0, 4.0, 3.0], [2.0, 3.0, 7.0, 5.0], 0.5)\n"
-    "    array([       nan, 0.5       , 4.5       , 1.92857143])\n",
-)
-ewcorr = _make(
-    "ewcorr", EWCorr, 2, "EW correlation of paired series (pandas' ``ewm().corr(other)``).",
-    "\\rho = c_{xy} / \\sqrt{c_{xx} c_{yy}}",
-    "    >>> from streamstats import ewcorr\n"
-    "    >>> ewcorr([1.0, 2.0, 4.0, 3.0], [2.0, 3.0, 7.0, 5.0], 0.5).round(4)\n"
-    "    array([   nan, 1.    , 0.993 , 0.9919])\n",
-)
+@_doc(_X + _BIAS + _ADJUST)
+def ewstd(x: Any, beta: float | None = None, *, bias: bool = False, adjust: bool = True,
+          axis: int = 0, times: Any = None, state: Any = None, return_state: bool = False,
+          **options: Any) -> Any:
+    """EW standard deviation of each series (pandas' ``ewm().std(bias=)``).
+
+    .. math:: \\sigma = \\sqrt{\\sigma^2}
+    {params}
+    Examples
+    --------
+    >>> from streamstats import ewstd
+    >>> ewstd([1.0, 3.0, 5.0], 0.5)
+    array([       nan, 1.41421356, 1.92724822])
+    """
+    return _spread(EWStd, [x], beta, axis, times, state, return_state, bias=bias,
+                   adjust=adjust, **options)
+
+
+@_doc(_XY + _BIAS + _ADJUST)
+def ewcov(x: Any, y: Any, beta: float | None = None, *, bias: bool = False,
+          adjust: bool = True, axis: int = 0, times: Any = None, state: Any = None,
+          return_state: bool = False, **options: Any) -> Any:
+    """EW covariance of paired series (pandas' ``ewm().cov(other, bias=)``).
+
+    .. math:: c = \\frac{w_{old}}{w_{new}} (c + r (x - \\mu_x)(y - \\mu_y))
+    {params}
+    Examples
+    --------
+    >>> from streamstats import ewcov
+    >>> ewcov([1.0, 2.0, 4.0, 3.0], [2.0, 3.0, 7.0, 5.0], 0.5)
+    array([       nan, 0.5       , 4.5       , 1.92857143])
+    """
+    return _spread(EWCov, [x, y], beta, axis, times, state, return_state, bias=bias,
+                   adjust=adjust, **options)
+
+
+@_doc(_XY + _ADJUST)
+def ewcorr(x: Any, y: Any, beta: float | None = None, *, adjust: bool = True, axis: int = 0,
+           times: Any = None, state: Any = None, return_state: bool = False,
+           **options: Any) -> Any:
+    """EW correlation of paired series (pandas' ``ewm().corr(other)``).
+
+    .. math:: \\rho = c_{xy} / \\sqrt{c_{xx} c_{yy}}
+    {params}
+    Examples
+    --------
+    >>> from streamstats import ewcorr
+    >>> ewcorr([1.0, 2.0, 4.0, 3.0], [2.0, 3.0, 7.0, 5.0], 0.5).round(4)
+    array([   nan, 1.    , 0.993 , 0.9919])
+    """
+    return _spread(EWCorr, [x, y], beta, axis, times, state, return_state, adjust=adjust,
+                   **options)

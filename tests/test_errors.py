@@ -76,7 +76,7 @@ def test_batch_argument_errors():
         ss.ewa([1.0], 0.9, init="last")
     with pytest.raises(ValueError, match="at least 1-D"):
         ss.ewa(1.0, 0.9)
-    with pytest.raises(TypeError, match="beta given twice"):
+    with pytest.raises(TypeError, match="multiple values for argument .beta."):
         ss.ewvar([1.0], 0.9, beta=0.9)
     with pytest.raises(ValueError, match="state must have the fields"):
         ss.ewa([1.0], 0.9, state={"v": 1.0})
