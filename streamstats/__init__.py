@@ -2,9 +2,12 @@
 
 Accumulators (streaming objects) for the EWA of the lecture, its bias-corrected
 form, the EW second moment, variance, standard deviation, covariance and
-correlation; numpy-level batch functions that continue exactly from a state.
+correlation; numpy-level batch functions that continue exactly from a state; the
+``ewa`` accessor on pandas Series and DataFrames (``df.ewa.smooth(beta=0.9)``) and
+:class:`OnlineSmoother` for streams of chunks.
 """
 
+from . import _accessor  # noqa: F401  (registers the ``ewa`` accessor on pandas objects)
 from ._accumulators import (
     EWA,
     BiasCorrectedEWA,
@@ -20,6 +23,8 @@ from ._accumulators import (
 )
 from ._batch import ew_second_moment, ewa, ewcorr, ewcov, ewstd, ewvar
 from ._decay import beta_from_window, effective_window
+from ._frame import MISSING_KEY
+from ._online import OnlineSmoother
 
 __all__ = [
     "EWA",
@@ -39,6 +44,8 @@ __all__ = [
     "ewstd",
     "ewcov",
     "ewcorr",
+    "OnlineSmoother",
+    "MISSING_KEY",
     "effective_window",
     "beta_from_window",
 ]

@@ -11,6 +11,13 @@ generated from one template, so a formula exists once; there are two shapes:
     one step per row); the decay of row ``i`` is ``base ** deltas[i]`` or ``base``.
     ``out`` receives the value after every row (``(0, 0)``: skip).
 
+``GROUPED_SCANS[family](x, y, codes, deltas, base, a_const, adjust, ignore_na, st, out,
+minp, kind)``
+    The same with one state per group: row ``i`` belongs to group ``codes[i]``,
+    whose state is lanes ``codes[i] * k ... codes[i] * k + k - 1`` of ``st``; rows of
+    different groups may interleave. ``out`` is always written. ``group_deltas``
+    makes its ``deltas``: the elapsed time since the row's group's previous row.
+
 ``LANE_SCANS[family](x, y, base, a_const, ignore_na, st, out, minp, kind)``
     Exactly ``LANES`` lanes with the state held in local variables, the loop over
     lanes unrolled: the lanes' recursions are independent, so the CPU overlaps
@@ -47,7 +54,8 @@ from pathlib import Path
 
 from . import _steps
 
-__all__ = ["SCANS", "LANE_SCANS", "LANE_FIXUPS", "FINALIZE", "LANES", "N_FIELDS"]
+__all__ = ["SCANS", "GROUPED_SCANS", "group_deltas", "LANE_SCANS", "LANE_FIXUPS", "FINALIZE",
+           "LANES", "N_FIELDS"]
 
 LANES = 8
 
@@ -111,6 +119,49 @@ def scan_{family}(x, y, deltas, base, a_const, adjust, ignore_na, st, out, minp,
             st[{nf + 1}, j] = miss
             if write:
                 out[i, j] = {_value(family, f, "cnt")}
+    return -1
+"""
+
+
+def _grouped_scan_source(family: str) -> str:
+    nf = len(_FAMILIES[family][0])
+    f = [f"s{i}" for i in range(nf)]
+    load = "".join(f"            {v} = st[{i}, g + j]\n" for i, v in enumerate(f))
+    store = "".join(f"            st[{i}, g + j] = {v}\n" for i, v in enumerate(f))
+    return f"""
+def grouped_scan_{family}(x, y, codes, deltas, base, a_const, adjust, ignore_na, st, out, minp,
+                          kind):
+    n, k = x.shape
+    timed = deltas.shape[0] > 0
+    for i in range(n):
+        g = codes[i] * k
+        d = base ** deltas[i] if timed else base
+        a = a_const if adjust else 1.0 - d
+        for j in range(k):
+{load}            cnt = st[{nf}, g + j]
+            miss = st[{nf + 1}, g + j]
+{_lane_body(family, "j", f, "cnt", "miss", "            ")}{store}            st[{nf}, g + j] = cnt
+            st[{nf + 1}, g + j] = miss
+            out[i, j] = {_value(family, f, "cnt")}
+    return -1
+"""
+
+
+_GROUP_DELTAS = """
+@jit
+def group_deltas(values, codes, last, seen, unit, deltas):
+    # elapsed time before each row since its group's previous row, in halflives;
+    # last/seen are updated in place; returns the first row going back, or -1
+    for i in range(values.shape[0]):
+        g = codes[i]
+        if seen[g]:
+            if values[i] < last[g]:
+                return i
+            deltas[i] = (values[i] - last[g]) / unit
+        else:
+            deltas[i] = 0.0
+            seen[g] = True
+        last[g] = values[i]
     return -1
 """
 
@@ -197,9 +248,10 @@ def _module_source(cache: bool) -> str:
         f'jit = njit(cache={cache}, nogil=True, error_model="numpy")',
         *(f"{n} = inline(_steps.{n})" for n in steps),
     ]
-    makers = (_scan_source, _lane_scan_source, _lane_fixup_source, _finalize_source)
+    makers = (_scan_source, _grouped_scan_source, _lane_scan_source, _lane_fixup_source,
+              _finalize_source)
     kernels = ["\n@jit" + make(family) for make in makers for family in _FAMILIES]
-    return "\n".join(head) + "\n" + "".join(kernels)
+    return "\n".join(head) + "\n" + "".join(kernels) + _GROUP_DELTAS
 
 
 def _cache_dir() -> Path:
@@ -239,6 +291,8 @@ def _load_kernels() -> types.ModuleType:
 
 _generated = _load_kernels()
 SCANS = {f: getattr(_generated, f"scan_{f}") for f in _FAMILIES}
+GROUPED_SCANS = {f: getattr(_generated, f"grouped_scan_{f}") for f in _FAMILIES}
+group_deltas = _generated.group_deltas
 LANE_SCANS = {f: getattr(_generated, f"lane_scan_{f}") for f in _FAMILIES}
 LANE_FIXUPS = {f: getattr(_generated, f"lane_fixup_{f}") for f in _FAMILIES}
 FINALIZE = {f: getattr(_generated, f"finalize_{f}") for f in _FAMILIES}

@@ -11,7 +11,7 @@ import numbers
 import numpy as np
 import pandas as pd
 
-__all__ = ["time_values", "time_scalar", "elapsed_halflives", "halflife_unit"]
+__all__ = ["time_values", "time_scalar", "elapsed_halflives", "halflife_unit", "show_time"]
 
 
 def time_values(times: object, n: int) -> tuple[np.ndarray, str]:
@@ -76,8 +76,8 @@ def elapsed_halflives(
     if back.size:
         i = int(back[0])
         raise ValueError(
-            f"time stamps go backwards at row {i} ({_show(values[i], kind)} after "
-            f"{_show(start if i == 0 else values[i - 1], kind)})"
+            f"time stamps go backwards at row {i} ({show_time(values[i], kind)} after "
+            f"{show_time(start if i == 0 else values[i - 1], kind)})"
         )
     return dt.astype(np.float64) / halflife_unit(halflife_seconds, kind)
 
@@ -87,5 +87,5 @@ def halflife_unit(halflife_seconds: float, kind: str) -> float:
     return halflife_seconds * 1e9 if kind == "ns" else halflife_seconds
 
 
-def _show(value: object, kind: str) -> str:
+def show_time(value: object, kind: str) -> str:
     return str(pd.Timestamp(int(value), unit="ns")) if kind == "ns" else repr(float(value))

@@ -1,0 +1,138 @@
+"""From pandas objects to the arrays of the core: value columns, time stamps, keys.
+
+Shared by the accessor's batch methods and the online smoother, so that both read
+a frame the same way and give the same errors.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable, Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from pandas.api.types import is_bool_dtype, is_numeric_dtype
+
+__all__ = ["as_list", "value_columns", "column_values", "is_name", "time_stamps", "key_codes",
+           "plain_key", "MISSING_KEY"]
+
+
+class _MissingKey:
+    """The one key of the rows whose key is NaN, None or NaT."""
+
+    def __repr__(self) -> str:
+        return "MISSING_KEY"
+
+    def __reduce__(self) -> str:
+        return "MISSING_KEY"
+
+
+MISSING_KEY = _MissingKey()
+
+
+def as_list(names: Hashable | Sequence[Hashable] | None) -> list[Hashable]:
+    """A column name or a list of them, as a list."""
+    if names is None:
+        return []
+    if isinstance(names, list | tuple | pd.Index):
+        return list(names)
+    return [names]
+
+
+def _is_numeric(dtype: Any) -> bool:
+    return is_numeric_dtype(dtype) or is_bool_dtype(dtype)
+
+
+def value_columns(df: pd.DataFrame, columns: Any, exclude: list[Hashable]) -> list[Hashable]:
+    """The columns to smooth: ``columns`` (each checked to exist and be numeric),
+    else every numeric column not in ``exclude`` (the key and time columns)."""
+    if columns is None:
+        return [c for c, t in df.dtypes.items() if c not in exclude and _is_numeric(t)]
+    chosen = as_list(columns)
+    for c in chosen:
+        if c not in df.columns:
+            raise KeyError(f"column {c!r} is not in the frame (columns: {list(df.columns)})")
+        if c in exclude:
+            raise ValueError(f"column {c!r} is a key or time column and cannot be smoothed")
+        dtype = df[c].dtype
+        if not _is_numeric(dtype):
+            raise TypeError(f"column {c!r} is not numeric (dtype {dtype}): cannot smooth it")
+    return chosen
+
+
+def column_values(df: pd.DataFrame, columns: list[Hashable]) -> np.ndarray:
+    """The columns as one float64 ``(rows, columns)`` array, column-major (each
+    column contiguous, which the lane scans want); no copy when the frame already
+    holds exactly these float64 columns in one block."""
+    if list(df.columns) == list(columns) and all(t == np.float64 for t in df.dtypes):
+        values = df.to_numpy()
+        if values.dtype == np.float64 and values.flags.f_contiguous:
+            return values
+    out = np.empty((len(df), len(columns)), order="F")
+    for j, c in enumerate(columns):
+        column = df[c]
+        if not _is_numeric(column.dtype):
+            raise TypeError(f"column {c!r} is not numeric (dtype {column.dtype})")
+        out[:, j] = column.to_numpy(dtype=np.float64, na_value=np.nan)
+    return out
+
+
+def is_name(value: Any) -> bool:
+    """Whether ``times=`` names a column (rather than giving the stamps)."""
+    return value is not None and (isinstance(value, str) or np.ndim(value) == 0)
+
+
+def time_stamps(obj: pd.Series | pd.DataFrame, times: Any, duration: bool) -> Any:
+    """The time stamps to decay by, or None.
+
+    ``times`` is a column name, an array of stamps (one per row), or None: then a
+    ``DatetimeIndex`` gives the stamps when the halflife is a duration (with a
+    numeric decay, pandas counts rows even on a ``DatetimeIndex``).
+    """
+    if times is None:
+        if not duration:
+            return None
+        if isinstance(obj.index, pd.DatetimeIndex):
+            return obj.index
+        raise ValueError(
+            "a halflife duration needs time stamps: pass times= (a column name or an array) "
+            "or use a DatetimeIndex"
+        )
+    if is_name(times):
+        if not isinstance(obj, pd.DataFrame) or times not in obj.columns:
+            raise KeyError(f"times={times!r} is not a column of the frame")
+        return obj[times]
+    if isinstance(times, pd.Series | pd.Index):
+        return times
+    return np.asarray(times)
+
+
+def key_codes(keys: Sequence[Any]) -> tuple[np.ndarray, list]:
+    """Integer codes (first appearance order) of the rows of one or more key
+    columns (Series or arrays of the same length), and the key of each code.
+
+    Several key columns give tuple keys; NaN, None and NaT keys are one key of
+    their own, ``MISSING_KEY`` (pandas' ``groupby(dropna=False)``).
+    """
+    if len(keys) > 1:
+        parts = [key_codes([k]) for k in keys]
+        sizes = [len(u) for _, u in parts]
+        combined = np.zeros(len(parts[0][0]), dtype=np.int64)
+        for (codes, _), size in zip(parts, sizes):
+            combined = combined * size + codes
+        codes, first = pd.factorize(combined)
+        uniques = [tuple(parts[j][1][c] for j, c in enumerate(np.unravel_index(v, sizes)))
+                   for v in first]
+        return codes.astype(np.intp), uniques
+    codes, uniques = pd.factorize(keys[0], use_na_sentinel=False)
+    return codes.astype(np.intp), [plain_key(u) for u in uniques]
+
+
+def plain_key(value: Any) -> Hashable:
+    """A key as users expect to see it: numpy scalars as Python ones, every kind of
+    missing value as ``MISSING_KEY``."""
+    if value is None or value is pd.NaT or value is pd.NA or (
+        isinstance(value, float | np.floating) and value != value
+    ):
+        return MISSING_KEY
+    return value.item() if isinstance(value, np.generic) else value

@@ -1,0 +1,197 @@
+"""Many independent streams at once: one state per key, rows of any key interleaved.
+
+``KeyedStreams`` holds, for each statistic, the states of every key side by side
+(``(fields, keys * lanes)``) and runs chunks through the grouped scans of
+``_kernels``, which apply the same one-sample steps as every other scan. A chunk
+is validated and computed on copies; the state changes only when the whole chunk
+went through, so a bad chunk leaves it as it was.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable, Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from . import _kernels
+from ._accumulator import Accumulator
+from ._frame import MISSING_KEY, key_codes, plain_key
+from ._stats import PAIRWISE, Options, make_accumulator
+from ._times import halflife_unit, show_time, time_values
+
+__all__ = ["KeyedStreams", "json_key", "unjson_key"]
+
+# chunks up to this many rows map their keys in a Python loop (cheaper than factorize)
+_SMALL = 16
+
+
+class KeyedStreams:
+    """The states of ``stats`` over ``k`` columns for every key seen so far.
+
+    ``pairs`` lists the column pairs ``(i, j)`` of the two-input statistics
+    (``cov``/``corr``); the others have one lane per column.
+    """
+
+    def __init__(self, stats: Sequence[str], opts: Options, k: int, timed: bool,
+                 pairs: Sequence[tuple[int, int]] = ()) -> None:
+        self.stats = tuple(stats)
+        self.opts = opts
+        self.k = k
+        self.timed = timed
+        self.accs: dict[str, Accumulator] = {s: make_accumulator(s, opts) for s in self.stats}
+        for acc in self.accs.values():
+            acc._check_mode(timed)
+        self.pairs = np.asarray(pairs, dtype=np.intp).reshape(-1, 2)
+        self.lanes = {s: len(self.pairs) if s in PAIRWISE else k for s in self.stats}
+        decay = next(iter(self.accs.values()))._decay
+        self.halflife_seconds = decay.halflife_seconds
+        self.reset()
+
+    def reset(self) -> None:
+        self.codes: dict[Hashable, int] = {}
+        self.keys: list[Hashable] = []
+        self.st = {
+            s: np.zeros((_kernels.N_FIELDS[acc._family], 0)) for s, acc in self.accs.items()
+        }
+        self.time_kind: str | None = None
+        self.last = np.zeros(0)
+        self.seen = np.zeros(0, dtype=bool)
+
+    # -- keys ---------------------------------------------------------------------
+    def _map_keys(self, keys: list[pd.Series] | None, n: int) -> tuple[np.ndarray, list]:
+        """Codes of a chunk's rows and the keys it adds (not yet committed)."""
+        if keys is None:  # one stream, under the key ()
+            return np.zeros(n, dtype=np.intp), [] if self.keys else [()]
+        known, new = self.codes, []
+        fresh: dict[Hashable, int] = {}
+
+        def code(key: Hashable) -> int:
+            c = known.get(key)
+            if c is None:
+                c = fresh.get(key)
+                if c is None:
+                    c = fresh[key] = len(self.keys) + len(new)
+                    new.append(key)
+            return c
+
+        if n <= _SMALL:
+            columns = [[plain_key(v) for v in k.tolist()] for k in keys]
+            rows = columns[0] if len(columns) == 1 else list(zip(*columns))
+            return np.array([code(key) for key in rows], dtype=np.intp).reshape(n), new
+        local, uniques = key_codes(keys)
+        table = np.array([code(u) for u in uniques], dtype=np.intp)
+        return table[local], new
+
+    # -- time ---------------------------------------------------------------------
+    def _deltas(self, stamps: Any, codes: np.ndarray, n_keys: int, rows: pd.Index, keys: list
+                ) -> tuple[np.ndarray, np.ndarray, np.ndarray, str | None]:
+        if not self.timed:
+            return np.empty(0), self.last, self.seen, None
+        values, kind = time_values(stamps, codes.shape[0])
+        if self.time_kind is not None and kind != self.time_kind:
+            raise TypeError("time stamps must stay datetimes (or numbers) for the whole stream")
+        grow = n_keys - self.last.shape[0]
+        last = np.concatenate([self.last.astype(values.dtype), np.zeros(grow, values.dtype)])
+        seen = np.concatenate([self.seen, np.zeros(grow, dtype=bool)])
+        deltas = np.empty(codes.shape[0])
+        unit = halflife_unit(self.halflife_seconds, kind)
+        bad = _kernels.group_deltas(values, codes, last, seen, unit, deltas)
+        if bad >= 0:
+            key = keys[codes[bad]]
+            whose = "" if key == () else f" for key {key!r}"
+            raise ValueError(
+                f"time stamps go backwards{whose} at row {bad} (index {rows[bad]!r}): "
+                f"{show_time(values[bad], kind)} is before the previous stamp"
+            )
+        return deltas, last, seen, kind
+
+    # -- the scan -----------------------------------------------------------------
+    def run(self, x: np.ndarray, keys: list[pd.Series] | None, stamps: Any, rows: pd.Index,
+            names: Sequence[Hashable]) -> dict[str, np.ndarray]:
+        """Feed ``x`` (``(rows, k)`` float64) with its key columns and time stamps;
+        return each statistic's values ``(rows, lanes)``. All or nothing."""
+        n = x.shape[0]
+        codes, new = self._map_keys(keys, n)
+        all_keys = self.keys + new
+        deltas, last, seen, kind = self._deltas(stamps, codes, len(all_keys), rows, all_keys)
+        out, states = {}, {}
+        for stat, acc in self.accs.items():
+            lanes = self.lanes[stat]
+            st = np.zeros((self.st[stat].shape[0], len(all_keys) * lanes))
+            st[:, : self.st[stat].shape[1]] = self.st[stat]
+            if stat in PAIRWISE:
+                xs, ys = x[:, self.pairs[:, 0]], x[:, self.pairs[:, 1]]
+            else:
+                xs = ys = x
+            base, a, ignore_na = acc._rates(self.timed)
+            values = np.empty((n, lanes))
+            bad = _kernels.GROUPED_SCANS[acc._family](
+                xs, ys, codes, deltas, base, a, acc._adjust, ignore_na, st, values,
+                acc._minp, acc._kind,
+            )
+            if bad >= 0:
+                i, lane = divmod(bad, lanes)
+                cols = self.pairs[lane] if stat in PAIRWISE else [lane]
+                column = next(names[c] for c in cols if np.isinf(x[i, c]))
+                raise ValueError(
+                    f"column {column!r} is infinite at row {i} (index {rows[i]!r}); "
+                    "samples must be finite (NaN marks a missing one)"
+                )
+            out[stat], states[stat] = values, st
+        self.st = states
+        for key in new:
+            self.codes[key] = len(self.keys)
+            self.keys.append(key)
+        if kind is not None:
+            self.time_kind, self.last, self.seen = kind, last, seen
+        return out
+
+    # -- export -------------------------------------------------------------------
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "keys": [json_key(k) for k in self.keys],
+            "state": {s: st.tolist() for s, st in self.st.items()},
+            "time_kind": self.time_kind,
+            "last": self.last.tolist(),
+            "seen": self.seen.tolist(),
+        }
+
+    def load_dict(self, data: dict[str, Any]) -> None:
+        keys = [unjson_key(k) for k in data["keys"]]
+        state = {s: np.asarray(data["state"][s], dtype=np.float64) for s in self.stats}
+        for s, st in state.items():
+            want = (_kernels.N_FIELDS[self.accs[s]._family], len(keys) * self.lanes[s])
+            if st.size == 0:
+                st = st.reshape(want)
+            if st.shape != want:
+                raise ValueError(f"state of {s!r} has shape {st.shape}, expected {want}")
+            state[s] = st
+        kind = data["time_kind"]
+        self.reset()
+        self.keys = keys
+        self.codes = {k: i for i, k in enumerate(keys)}
+        self.st = state
+        self.time_kind = kind
+        self.last = np.asarray(data["last"], dtype=np.int64 if kind == "ns" else np.float64)
+        self.seen = np.asarray(data["seen"], dtype=bool)
+
+
+def json_key(key: Hashable) -> Any:
+    if key is MISSING_KEY:
+        return None
+    if isinstance(key, tuple | list):
+        return [json_key(k) for k in key]
+    if key is None or isinstance(key, str | int | float | bool):
+        return key
+    raise TypeError(f"key {key!r} cannot be written as JSON: pickle the smoother instead")
+
+
+def unjson_key(key: Any) -> Hashable:
+    if key is None:
+        return MISSING_KEY
+    if isinstance(key, list):
+        return tuple(unjson_key(k) for k in key)
+    return key
+

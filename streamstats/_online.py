@@ -1,0 +1,308 @@
+"""Online smoothing of a stream of pandas chunks, resumable, per key, by time."""
+
+from __future__ import annotations
+
+from collections.abc import Hashable
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ._decay import _is_duration
+from ._frame import as_list, column_values, time_stamps, value_columns
+from ._keyed import KeyedStreams, json_key, unjson_key
+from ._stats import PAIRWISE, STATS, Options
+
+__all__ = ["OnlineSmoother", "pairwise_frame"]
+
+
+def pairwise_frame(values: np.ndarray, index: pd.Index, rows: list[Hashable],
+                   columns: list[Hashable] | None = None) -> pd.DataFrame:
+    """pandas' layout of pairwise cov/corr: rows ``(index, row name)``, one column per
+    column name (default: the row names); ``values`` is ``(len(index), rows *
+    columns)`` with pair ``(r, c)`` at ``r * columns + c``."""
+    columns = rows if columns is None else columns
+    n, k = len(index), len(rows)
+    labels = pd.MultiIndex.from_arrays(
+        [index.repeat(k), pd.Index(rows)[np.tile(np.arange(k), n)]],
+        names=[*index.names, None],
+    )
+    return pd.DataFrame(values.reshape(n * k, len(columns)), index=labels,
+                        columns=pd.Index(columns), copy=False)
+
+
+class OnlineSmoother:
+    """Smooth a stream chunk by chunk, with one state per key, exactly as in one go.
+
+    ``update(chunk)`` takes the next ``DataFrame`` (or ``Series``) chunk and returns
+    its smoothed rows: the statistics of every value column after each row, equal to
+    the batch method (``df.ewa.smooth``, ``var``, ...) on all the chunks so far. The
+    state (per key, per column) can be saved with :meth:`to_dict` or pickled and
+    restored with :meth:`from_dict`; the stream then continues exactly.
+
+    Parameters
+    ----------
+    beta, alpha, span, com, halflife : float or duration
+        The decay, exactly one; ``halflife`` may be a duration (``"5min"``) with
+        time stamps.
+    stats : str or sequence of str
+        Statistics among ``"mean"``, ``"var"``, ``"std"``, ``"second_moment"``,
+        ``"cov"``, ``"corr"``; ``cov``/``corr`` are pairwise over the columns (pandas'
+        layout) and stand alone.
+    bias_correction, adjust, bias, ignore_na, min_periods
+        As for the accessor's methods (``bias_correction`` for ``mean`` and
+        ``second_moment``, ``bias`` for the spreads).
+    times : column name, optional
+        The column of time stamps; without it a ``DatetimeIndex`` is used when the
+        halflife is a duration. Stamps must not go backwards within a key.
+    by : column name or list of names, optional
+        One independent stream per key (value, or tuple of values); missing keys
+        form one key of their own.
+    columns : list of names, optional
+        The columns to smooth (default: every numeric column but keys and times).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from streamstats import OnlineSmoother
+    >>> sm = OnlineSmoother(beta=0.5, stats=("mean", "var"), by="sensor")
+    >>> chunk = pd.DataFrame({"sensor": ["a", "b", "a"], "x": [1.0, 10.0, 3.0]})
+    >>> sm.update(chunk)
+          x
+       mean  var
+    0  1.000000  NaN
+    1 10.000000  NaN
+    2  2.333333  2.0
+    >>> sm.update(pd.DataFrame({"sensor": ["a"], "x": [5.0]}))
+             x
+          mean       var
+    0  3.857143  3.714286
+
+    Save, stop, and continue later with nothing lost:
+
+    >>> import json
+    >>> saved = json.dumps(sm.to_dict())
+    >>> later = OnlineSmoother.from_dict(json.loads(saved))
+    >>> later.update(pd.DataFrame({"sensor": ["b"], "x": [20.0]}))["x"]["mean"].round(6)
+    0    16.666667
+    Name: mean, dtype: float64
+    """
+
+    def __init__(
+        self,
+        beta: float | None = None,
+        *,
+        alpha: float | None = None,
+        span: float | None = None,
+        com: float | None = None,
+        halflife: Any = None,
+        stats: str | tuple[str, ...] | list[str] = "mean",
+        bias_correction: bool = True,
+        adjust: bool | None = None,
+        bias: bool = False,
+        ignore_na: bool = False,
+        min_periods: int = 0,
+        times: Hashable | None = None,
+        by: Hashable | list[Hashable] | None = None,
+        columns: list[Hashable] | None = None,
+    ) -> None:
+        if _is_duration(halflife) and not isinstance(halflife, str):
+            halflife = str(pd.Timedelta(halflife))
+        self._opts = Options.of(beta, alpha=alpha, span=span, com=com, halflife=halflife,
+                                bias_correction=bias_correction, adjust=adjust, bias=bias,
+                                ignore_na=ignore_na, min_periods=min_periods)
+        stats = (stats,) if isinstance(stats, str) else tuple(stats)
+        if not stats or len(set(stats)) != len(stats):
+            raise ValueError(f"stats must name each statistic once, got {stats!r}")
+        unknown = [s for s in stats if s not in STATS]
+        if unknown:
+            raise ValueError(f"unknown statistic {unknown[0]!r}: choose from {', '.join(STATS)}")
+        if len(stats) > 1 and set(stats) & set(PAIRWISE):
+            raise ValueError(
+                "cov and corr give pandas' pairwise layout (rows index x column): smooth them "
+                "on their own, in a second smoother"
+            )
+        self._stats = stats
+        self._times = times
+        self._by = as_list(by)
+        self._columns = None if columns is None else as_list(columns)
+        # a duration halflife, or stamps named, makes the decay follow time
+        self._timed = times is not None or _is_duration(halflife)
+        KeyedStreams(stats, self._opts, 0, self._timed)  # checks the options now
+        self.reset()
+
+    def reset(self) -> None:
+        """Forget every chunk (and the columns of the first): as new."""
+        self._streams: KeyedStreams | None = None
+        self._series: bool | None = None
+        self._name: Hashable = None
+        self._all_columns: tuple = ()
+        self._names: list[Hashable] = []
+
+    # -- parameters and state ---------------------------------------------------
+    @property
+    def params(self) -> dict[str, Any]:
+        """The constructor arguments."""
+        return {**self._opts.to_dict(), "stats": list(self._stats), "times": self._times,
+                "by": self._by or None, "columns": self._columns}
+
+    @property
+    def keys(self) -> list[Hashable]:
+        """The keys seen so far, in order of first appearance (``()`` without ``by``)."""
+        return list(self._streams.keys) if self._streams else []
+
+    @property
+    def state(self) -> dict[str, pd.DataFrame]:
+        """The state of each statistic as a frame: one row per key, columns
+        (state field, column or pair of columns)."""
+        if self._streams is None:
+            return {}
+        out = {}
+        lanes = self._lane_names()
+        keys = pd.Index(self._streams.keys, tupleize_cols=False)
+        for stat, acc in self._streams.accs.items():
+            fields = acc._State._fields[:-2]
+            st = self._streams.st[stat].reshape(len(fields), len(keys), -1)
+            names = lanes[stat]
+            cols = pd.MultiIndex.from_tuples([(f, c) for f in fields for c in names])
+            out[stat] = pd.DataFrame(st.transpose(1, 0, 2).reshape(len(keys), -1),
+                                     index=keys, columns=cols)
+        return out
+
+    def _lane_names(self) -> dict[str, list]:
+        pairs = [(self._names[i], self._names[j]) for i in range(len(self._names))
+                 for j in range(len(self._names))]
+        return {s: pairs if s in PAIRWISE else list(self._names) for s in self._stats}
+
+    def to_dict(self) -> dict[str, Any]:
+        """Parameters, columns and state as plain lists and numbers
+        (``json.dumps``-able; keys must be strings, numbers, booleans or tuples of
+        them, otherwise pickle the smoother)."""
+        params = self.params
+        for name in ("times", "by", "columns"):
+            params[name] = json_key(params[name])
+        data: dict[str, Any] = {"type": "OnlineSmoother", "params": params}
+        if self._streams is not None:
+            data["series"] = self._series
+            data["name"] = json_key(self._name)
+            data["all_columns"] = [json_key(c) for c in self._all_columns]
+            data["names"] = [json_key(c) for c in self._names]
+            data.update(self._streams.to_dict())
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> OnlineSmoother:
+        """Rebuild a smoother from :meth:`to_dict` output; it continues exactly."""
+        if data.get("type") != "OnlineSmoother":
+            raise ValueError(f"to_dict data of a {data.get('type')!r}, not an OnlineSmoother")
+        params = dict(data["params"])
+        for name in ("times", "by", "columns"):
+            params[name] = unjson_key(params[name]) if params[name] is not None else None
+        if isinstance(params["by"], tuple):
+            params["by"] = list(params["by"])
+        if isinstance(params["columns"], tuple):
+            params["columns"] = list(params["columns"])
+        sm = cls(**params)
+        if "keys" in data:
+            sm._series = data["series"]
+            sm._name = unjson_key(data["name"])
+            sm._all_columns = tuple(unjson_key(c) for c in data["all_columns"])
+            sm._names = [unjson_key(c) for c in data["names"]]
+            sm._streams = sm._new_streams()
+            sm._streams.load_dict(data)
+        return sm
+
+    def __repr__(self) -> str:
+        shown = ", ".join(f"{k}={v!r}" for k, v in self.params.items()
+                          if v is not None and v is not False and k not in ("ignore_na",))
+        return f"OnlineSmoother({shown}) <{len(self.keys)} keys>"
+
+    # -- the stream ---------------------------------------------------------------
+    def _new_streams(self) -> KeyedStreams:
+        k = len(self._names)
+        pairs = [(i, j) for i in range(k) for j in range(k)]
+        return KeyedStreams(self._stats, self._opts, k, self._timed, pairs)
+
+    def _learn_schema(self, chunk: pd.Series | pd.DataFrame) -> None:
+        self._series = isinstance(chunk, pd.Series)
+        if self._series:
+            if self._by or self._columns is not None or self._times is not None:
+                raise ValueError("a Series stream takes no by=, columns= or times= (use a frame)")
+            if set(self._stats) & set(PAIRWISE):
+                raise ValueError("cov and corr need two or more columns: stream a DataFrame")
+            self._name, self._names = chunk.name, [chunk.name]
+            return
+        exclude = list(self._by)
+        for c in self._by:
+            if c not in chunk.columns:
+                raise KeyError(f"key column {c!r} is not in the chunk")
+        if self._times is not None:
+            if self._times not in chunk.columns:
+                raise KeyError(f"times column {self._times!r} is not in the chunk")
+            exclude.append(self._times)
+        self._all_columns = tuple(chunk.columns)
+        self._names = value_columns(chunk, self._columns, exclude)
+
+    def _check_schema(self, chunk: pd.Series | pd.DataFrame) -> None:
+        if isinstance(chunk, pd.Series) != self._series:
+            first = "Series" if self._series else "DataFrame"
+            got = type(chunk).__name__
+            raise ValueError(f"this stream's first chunk was a {first}; got a {got}")
+        if self._series or tuple(chunk.columns) == self._all_columns:
+            return
+        missing = [c for c in self._all_columns if c not in chunk.columns]
+        if missing:
+            raise ValueError(f"chunk has no column {missing[0]!r} (the first chunk had it)")
+        extra = [c for c in chunk.columns if c not in self._all_columns]
+        if extra:
+            raise ValueError(f"chunk has a column {extra[0]!r} the first chunk did not have")
+
+    def update(self, chunk: pd.Series | pd.DataFrame) -> pd.Series | pd.DataFrame:
+        """Feed the next chunk; returns its rows smoothed (index kept).
+
+        The layout is that of the batch method for one statistic; several give a
+        column per (column, statistic) (for a Series: per statistic). A bad chunk
+        (other columns, time stamps going back, non-numeric or infinite values)
+        raises and leaves the state unchanged.
+        """
+        if not isinstance(chunk, pd.Series | pd.DataFrame):
+            got = type(chunk).__name__
+            raise TypeError(f"update takes a pandas DataFrame or Series, got {got}")
+        first = self._streams is None
+        if first:
+            self._learn_schema(chunk)
+        else:
+            self._check_schema(chunk)
+        try:
+            streams = self._new_streams() if first else self._streams
+            if self._series:
+                if not (pd.api.types.is_numeric_dtype(chunk.dtype)
+                        or pd.api.types.is_bool_dtype(chunk.dtype)):
+                    raise TypeError(f"Series {chunk.name!r} is not numeric (dtype {chunk.dtype})")
+                x = chunk.to_numpy(dtype=np.float64, na_value=np.nan).reshape(-1, 1)
+            else:
+                x = column_values(chunk, self._names)
+            keys = [chunk[c] for c in self._by] or None
+            stamps = time_stamps(chunk, self._times, True) if self._timed else None
+            out = streams.run(x, keys, stamps, chunk.index, self._names)
+        except Exception:
+            if first:
+                self.reset()
+            raise
+        self._streams = streams
+        return self._output(out, chunk.index)
+
+    def _output(self, out: dict[str, np.ndarray], index: pd.Index) -> pd.Series | pd.DataFrame:
+        stats = self._stats
+        if stats[0] in PAIRWISE:
+            return pairwise_frame(out[stats[0]], index, self._names)
+        if self._series:
+            if len(stats) == 1:
+                return pd.Series(out[stats[0]][:, 0], index=index, name=self._name, copy=False)
+            return pd.DataFrame({s: out[s][:, 0] for s in stats}, index=index)
+        if len(stats) == 1:
+            return pd.DataFrame(out[stats[0]], index=index, columns=self._names, copy=False)
+        n, k = len(index), len(self._names)
+        both = np.stack([out[s] for s in stats], axis=2).reshape(n, k * len(stats))
+        columns = pd.MultiIndex.from_product([self._names, list(stats)])
+        return pd.DataFrame(both, index=index, columns=columns, copy=False)
