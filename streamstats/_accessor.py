@@ -18,7 +18,7 @@ from ._batch import _apply
 from ._decay import _is_duration
 from ._frame import as_list, column_values, is_name, time_stamps, value_columns
 from ._keyed import KeyedStreams
-from ._online import OnlineSmoother, pairwise_frame
+from ._online import OnlineSmoother, mirror, pairwise_frame, upper_pairs
 from ._stats import Options, make_accumulator
 
 __all__ = ["EWAccessor"]
@@ -419,13 +419,8 @@ class EWAccessor:
         if other is None:
             if isinstance(self._obj, pd.Series):
                 raise TypeError(f"Series.ewa.{stat} needs other (the second series)")
-            upper = [(i, j) for i in range(k) for j in range(i, k)]
-            tri = self._compute(stat, opts, x, np.array(upper).reshape(-1, 2), keys, stamps,
-                                names)
-            full = np.empty((n, k * k))
-            for lane, (i, j) in enumerate(upper):  # cov(x, y) == cov(y, x) exactly
-                full[:, i * k + j] = full[:, j * k + i] = tri[:, lane]
-            return pairwise_frame(full, index, names)
+            tri = self._compute(stat, opts, x, upper_pairs(k), keys, stamps, names)
+            return pairwise_frame(mirror(tri, k), index, names)
         y, other_names = self._other(other, n)
         z = np.concatenate([x, y], axis=1)
         both = names + other_names

@@ -13,7 +13,7 @@ from ._frame import as_list, column_values, time_stamps, value_columns
 from ._keyed import KeyedStreams, json_key, unjson_key
 from ._stats import PAIRWISE, STATS, Options
 
-__all__ = ["OnlineSmoother", "pairwise_frame"]
+__all__ = ["OnlineSmoother", "pairwise_frame", "upper_pairs", "mirror"]
 
 
 def pairwise_frame(values: np.ndarray, index: pd.Index, rows: list[Hashable],
@@ -29,6 +29,22 @@ def pairwise_frame(values: np.ndarray, index: pd.Index, rows: list[Hashable],
     )
     return pd.DataFrame(values.reshape(n * k, len(columns)), index=labels,
                         columns=pd.Index(columns), copy=False)
+
+
+def upper_pairs(k: int) -> np.ndarray:
+    """The pairs ``(i, j)``, ``i <= j``, of ``k`` columns: the lanes of a pairwise
+    statistic (the rest is the mirror image)."""
+    return np.array([(i, j) for i in range(k) for j in range(i, k)], dtype=np.intp).reshape(-1, 2)
+
+
+def mirror(values: np.ndarray, k: int) -> np.ndarray:
+    """``(rows, k * k)`` from the values of the :func:`upper_pairs` lanes. The
+    mirror is copied rather than computed: ``cov(x, y)`` and ``cov(y, x)`` would
+    round differently."""
+    full = np.empty((values.shape[0], k * k))
+    for lane, (i, j) in enumerate(upper_pairs(k)):
+        full[:, i * k + j] = full[:, j * k + i] = values[:, lane]
+    return full
 
 
 class OnlineSmoother:
@@ -170,8 +186,7 @@ class OnlineSmoother:
         return out
 
     def _lane_names(self) -> dict[str, list]:
-        pairs = [(self._names[i], self._names[j]) for i in range(len(self._names))
-                 for j in range(len(self._names))]
+        pairs = [(self._names[i], self._names[j]) for i, j in upper_pairs(len(self._names))]
         return {s: pairs if s in PAIRWISE else list(self._names) for s in self._stats}
 
     def to_dict(self) -> dict[str, Any]:
@@ -220,8 +235,7 @@ class OnlineSmoother:
     # -- the stream ---------------------------------------------------------------
     def _new_streams(self) -> KeyedStreams:
         k = len(self._names)
-        pairs = [(i, j) for i in range(k) for j in range(k)]
-        return KeyedStreams(self._stats, self._opts, k, self._timed, pairs)
+        return KeyedStreams(self._stats, self._opts, k, self._timed, upper_pairs(k))
 
     def _learn_schema(self, chunk: pd.Series | pd.DataFrame) -> None:
         self._series = isinstance(chunk, pd.Series)
@@ -295,7 +309,7 @@ class OnlineSmoother:
     def _output(self, out: dict[str, np.ndarray], index: pd.Index) -> pd.Series | pd.DataFrame:
         stats = self._stats
         if stats[0] in PAIRWISE:
-            return pairwise_frame(out[stats[0]], index, self._names)
+            return pairwise_frame(mirror(out[stats[0]], len(self._names)), index, self._names)
         if self._series:
             if len(stats) == 1:
                 return pd.Series(out[stats[0]][:, 0], index=index, name=self._name, copy=False)

@@ -293,3 +293,47 @@ def test_cov_with_other_frame_and_series_match_pandas_layouts():
     ours = left.ewa.corr(occ["V4"], beta=BETA)
     assert_close(ours.to_numpy(), left.ewm(alpha=1 - BETA).corr(occ["V4"]).to_numpy(),
                  rtol=1e-11)
+
+
+# -- bad input ------------------------------------------------------------------------
+
+_BAD = pd.DataFrame({"t": pd.to_datetime(["2024-01-01", "2024-01-03", "2024-01-02"]),
+                     "x": [1.0, 2.0, 3.0], "s": ["a", "b", "c"]})
+
+
+@pytest.mark.parametrize("call, error, message", [
+    (lambda: _BAD.ewa.smooth(beta=1.5), ValueError, r"beta must be in \[0, 1\)"),
+    (lambda: _BAD.ewa.smooth(), ValueError, "exactly one of beta"),
+    (lambda: _BAD.ewa.var(beta=0.5, span=3), ValueError, r"got beta, span"),
+    (lambda: _BAD.ewa.smooth(alpha=0.0), ValueError, "alpha"),
+    (lambda: _BAD.ewa.smooth(beta=0.5, min_periods=-1), ValueError, "min_periods"),
+    (lambda: _BAD.ewa.smooth(beta=0.5, adjust="yes"), TypeError, "adjust must be"),
+    (lambda: _BAD.ewa.smooth(beta=0.5, bias_correction=False, adjust=True), ValueError,
+     "contradicts bias_correction=False"),
+    (lambda: _BAD.ewa.smooth(beta=0.5, columns=["s"]), TypeError, "column 's' is not numeric"),
+    (lambda: _BAD["s"].ewa.smooth(beta=0.5), TypeError, "Series 's' is not numeric"),
+    (lambda: _BAD.ewa.smooth(beta=0.5, columns=["zz"]), KeyError, "column 'zz' is not in"),
+    (lambda: _BAD.ewa.smooth(halflife="1h", times="t"), ValueError,
+     r"time stamps go backwards at row 2"),
+    (lambda: _BAD.assign(s=["a", "b", "b"]).ewa.std(halflife="1h", times="t", by="s"),
+     ValueError, r"go backwards for key 'b' at row 2 \(index 2\)"),
+    (lambda: _BAD.assign(t=[pd.NaT, *_BAD.t[1:]]).ewa.var(halflife="1h", times="t"), ValueError,
+     "NaT at row 0"),
+    (lambda: _BAD.ewa.smooth(halflife="1h"), ValueError, "halflife duration needs time stamps"),
+    (lambda: _BAD.ewa.smooth(beta=0.5, times="t"), ValueError, "given as halflife, not beta"),
+    (lambda: _BAD.ewa.smooth(halflife="1h", times="nope"), KeyError, "times='nope'"),
+    (lambda: _BAD.ewa.smooth(halflife="1h", times=_BAD.t[:2]), ValueError, "one stamp per row"),
+    (lambda: _BAD.ewa.smooth(beta=0.5, by="nope"), KeyError, "by='nope'"),
+    (lambda: _BAD["x"].ewa.smooth(beta=0.5, by=[1, 2]), ValueError, "by has 2 keys for 3 rows"),
+    (lambda: _BAD["x"].ewa.cov(), TypeError, "needs other"),
+    (lambda: _BAD["x"].ewa.cov(_BAD["x"].iloc[::-1]), ValueError, "same index"),
+    (lambda: _BAD.assign(x=[1.0, np.inf, 2.0]).ewa.smooth(beta=0.5), ValueError, "row 1 has inf"),
+])
+def test_bad_input_gets_an_error_naming_the_problem(call, error, message):
+    with pytest.raises(error, match=message):
+        call()
+
+
+def test_time_stamps_need_order_within_a_key_only():
+    ok = _BAD.ewa.smooth(halflife="1D", times="t", by="s")  # each key has one row
+    np.testing.assert_array_equal(ok["x"].to_numpy(), [1.0, 2.0, 3.0])

@@ -1,0 +1,193 @@
+"""OnlineSmoother: any chunking equals the batch method exactly (every statistic,
+keys, times), save/load in the middle continues exactly, and a bad chunk raises
+naming the problem and leaves the state as it was."""
+
+from __future__ import annotations
+
+import json
+import pickle
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import streamstats as ss
+
+# statistic -> (accessor method, its options); each runs through the same invariants
+STATS = {
+    "mean": ("smooth", {}),
+    "var": ("var", {}),
+    "std": ("std", {"bias": True}),
+    "second_moment": ("second_moment", {}),
+    "cov": ("cov", {}),
+    "corr": ("corr", {}),
+}
+VARIANTS = [
+    ("mean", {"adjust": False}),
+    ("mean", {"bias_correction": False}),
+    ("var", {"adjust": False, "ignore_na": True}),
+    ("mean", {"min_periods": 3}),
+]
+
+
+def _frame(n: int, seed: int) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal((n, 2)) * 4 + 10
+    x[rng.random((n, 2)) < 0.15] = np.nan
+    sensors = rng.choice(["north", "south", "east"], size=n)
+    seconds = np.cumsum(rng.exponential(60.0, size=n)).round()
+    return pd.DataFrame(
+        {"sensor": sensors, "time": pd.Timestamp("2024-03-01") + pd.to_timedelta(seconds, "s"),
+         "a": x[:, 0], "b": x[:, 1]},
+        index=pd.RangeIndex(100, 100 + n),
+    )
+
+
+def _chunks(df: pd.DataFrame, cuts: list[int]) -> list[pd.DataFrame]:
+    bounds = [0, *sorted({min(c, len(df)) for c in cuts}), len(df)]
+    return [df.iloc[a:b] for a, b in zip(bounds, bounds[1:])]
+
+
+def _batch(df, stat, options, keyed, timed):
+    method, opts = STATS[stat]
+    kw = {**opts, **options}
+    kw.update({"halflife": "5min", "times": "time"} if timed else {"beta": 0.9})
+    if keyed:
+        kw["by"] = "sensor"
+    frame = df if keyed else df.drop(columns="sensor")
+    frame = frame if timed else frame.drop(columns="time")
+    return getattr(frame.ewa, method)(**kw)
+
+
+def _online(df, stat, options, keyed, timed):
+    _, opts = STATS[stat]
+    kw = {**opts, **options}
+    kw.update({"halflife": "5min", "times": "time"} if timed else {"beta": 0.9})
+    frame = df if keyed else df.drop(columns="sensor")
+    frame = frame if timed else frame.drop(columns="time")
+    return frame.ewa.online(stats=stat, by="sensor" if keyed else None, **kw), frame.columns
+
+
+CASES = [(s, {}) for s in STATS] + VARIANTS
+
+
+@pytest.mark.parametrize("stat, options", CASES, ids=[f"{s}-{o}" for s, o in CASES])
+@given(n=st.integers(0, 60), cuts=st.lists(st.integers(0, 60), max_size=6),
+       keyed=st.booleans(), timed=st.booleans(), seed=st.integers(0, 10**6))
+@settings(max_examples=25, deadline=None)
+def test_any_chunking_equals_the_batch_method_exactly(stat, options, n, cuts, keyed, timed,
+                                                       seed):
+    if timed and options.get("bias_correction") is False:
+        timed = False  # the zero-started mean counts samples: no time stamps
+    df = _frame(n, seed)
+    expected = _batch(df, stat, options, keyed, timed)
+    smoother, columns = _online(df, stat, options, keyed, timed)
+    parts = [smoother.update(chunk[columns]) for chunk in _chunks(df, cuts)]
+    got = pd.concat(parts) if parts else expected.iloc[:0]
+    pd.testing.assert_frame_equal(got, expected, check_exact=True)
+
+
+@pytest.mark.parametrize("stat, options", CASES, ids=[f"{s}-{o}" for s, o in CASES])
+def test_save_and_load_in_the_middle_continues_exactly(stat, options):
+    df = _frame(300, 7)
+    timed = options.get("bias_correction") is not False
+    expected = _batch(df, stat, options, True, timed)
+    smoother, columns = _online(df, stat, options, True, timed)
+    first = smoother.update(df.iloc[:137][columns])
+    for restore in (lambda s: ss.OnlineSmoother.from_dict(json.loads(json.dumps(s.to_dict()))),
+                    lambda s: pickle.loads(pickle.dumps(s))):
+        resumed = restore(smoother)
+        assert resumed.keys == smoother.keys
+        rest = resumed.update(df.iloc[137:][columns])
+        pd.testing.assert_frame_equal(pd.concat([first, rest]), expected, check_exact=True)
+
+
+def test_several_statistics_side_by_side_and_series_streams():
+    df = _frame(50, 1).drop(columns=["sensor", "time"])
+    smoother = df.ewa.online(beta=0.8, stats=("mean", "var", "std"))
+    out = pd.concat([smoother.update(c) for c in _chunks(df, [7, 8, 30])])
+    assert list(out.columns) == [(c, s) for c in ("a", "b") for s in ("mean", "var", "std")]
+    for stat, method in (("mean", "smooth"), ("var", "var"), ("std", "std")):
+        expected = getattr(df.ewa, method)(beta=0.8)
+        np.testing.assert_array_equal(out.xs(stat, axis=1, level=1).to_numpy(),
+                                      expected.to_numpy())
+    s = df["a"]
+    single = s.ewa.online(beta=0.8)
+    got = pd.concat([single.update(s.iloc[:10]), single.update(s.iloc[10:])])
+    pd.testing.assert_series_equal(got, s.ewa.smooth(beta=0.8), check_exact=True)
+
+
+def test_datetime_index_streams_and_one_row_updates():
+    df = _frame(40, 2).set_index("time")
+    smoother = df.ewa.online(halflife="5min", stats="std", by="sensor")
+    rows = [smoother.update(df.iloc[i : i + 1]) for i in range(len(df))]
+    expected = df.ewa.std(halflife="5min", by="sensor")
+    pd.testing.assert_frame_equal(pd.concat(rows), expected, check_exact=True)
+
+
+def test_state_reports_every_key_and_reset_forgets():
+    df = _frame(30, 3)
+    smoother = ss.OnlineSmoother(beta=0.5, stats=("mean", "var"), by="sensor",
+                                 columns=["a", "b"])
+    smoother.update(df)
+    keys = list(dict.fromkeys(df["sensor"]))
+    assert smoother.keys == keys
+    mean = smoother.state["mean"]
+    assert list(mean.index) == keys
+    # the state's mean is the last smoothed value of each key (where observed)
+    last = df.ewa.smooth(beta=0.5, by="sensor", columns=["a", "b"]).groupby(df["sensor"]).last()
+    np.testing.assert_allclose(mean["mean"].loc[keys].to_numpy(), last.loc[keys].to_numpy(),
+                               rtol=1e-15)
+    smoother.reset()
+    assert smoother.keys == [] and smoother.state == {}
+
+
+# -- bad chunks leave the state unchanged ---------------------------------------------
+
+
+def _fresh_and_fed():
+    df = _frame(60, 4)
+    smoother = df.ewa.online(halflife="5min", times="time", by="sensor", stats=("mean", "var"))
+    smoother.update(df.iloc[:30])
+    return df, smoother
+
+
+@pytest.mark.parametrize("make_bad, error, message", [
+    (lambda c: c.assign(time=c["time"] - pd.Timedelta("1D")), ValueError,
+     r"time stamps go backwards for key '\w+' at row 0 \(index 130\)"),
+    (lambda c: c.drop(columns="b"), ValueError, "chunk has no column 'b'"),
+    (lambda c: c.assign(extra=1.0), ValueError, "chunk has a column 'extra'"),
+    (lambda c: c.assign(a="x"), TypeError, "column 'a' is not numeric"),
+    (lambda c: c.assign(b=np.where(np.arange(len(c)) == 5, np.inf, c["b"])), ValueError,
+     r"column 'b' is infinite at row 5 \(index 135\)"),
+    (lambda c: c.assign(time=c["time"].where(np.arange(len(c)) != 3)), ValueError, "NaT"),
+    (lambda c: c["a"], ValueError, "first chunk was a DataFrame"),
+])
+def test_a_bad_chunk_raises_and_leaves_the_state_unchanged(make_bad, error, message):
+    df, smoother = _fresh_and_fed()
+    before = json.dumps(smoother.to_dict())
+    with pytest.raises(error, match=message):
+        smoother.update(make_bad(df.iloc[30:]))
+    assert json.dumps(smoother.to_dict()) == before
+    rest = smoother.update(df.iloc[30:])
+    expected = df.ewa.var(halflife="5min", times="time", by="sensor")
+    np.testing.assert_array_equal(rest.xs("var", axis=1, level=1).to_numpy(),
+                                  expected.iloc[30:].to_numpy())
+
+
+def test_bad_smoother_arguments_name_the_problem():
+    with pytest.raises(ValueError, match="unknown statistic 'median'"):
+        ss.OnlineSmoother(beta=0.9, stats="median")
+    with pytest.raises(ValueError, match="on their own"):
+        ss.OnlineSmoother(beta=0.9, stats=("mean", "cov"))
+    with pytest.raises(ValueError, match="exactly one of beta"):
+        ss.OnlineSmoother(beta=0.9, span=3)
+    with pytest.raises(ValueError, match="need the decay given as halflife"):
+        ss.OnlineSmoother(beta=0.9, times="time")
+    smoother = ss.OnlineSmoother(halflife="1h")
+    with pytest.raises(ValueError, match="DatetimeIndex"):
+        smoother.update(pd.Series([1.0, 2.0]))
+    with pytest.raises(KeyError, match="key column 'sensor'"):
+        ss.OnlineSmoother(beta=0.5, by="sensor").update(pd.DataFrame({"x": [1.0]}))
