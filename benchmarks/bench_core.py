@@ -28,6 +28,18 @@ def best(fn, repeat: int) -> float:
     return min(times)
 
 
+def race(fns: dict[str, object], repeat: int) -> dict[str, float]:
+    """Best time of each function, run in turns (a, b, c, a, b, c, ...) so that a
+    busy spell of the machine hits all of them alike."""
+    times: dict[str, list[float]] = {name: [] for name in fns}
+    for _ in range(repeat):
+        for name, fn in fns.items():
+            start = time.perf_counter()
+            fn()
+            times[name].append(time.perf_counter() - start)
+    return {name: min(t) for name, t in times.items()}
+
+
 def row(title: str, n: int, ours: float, others: dict[str, float], targets: dict[str, float]):
     print(f"\n{title}")
     print(f"  {'streamstats':<28}{ours / n * 1e9:8.2f} ns/value")

@@ -60,20 +60,29 @@ def value_columns(df: pd.DataFrame, columns: Any, exclude: list[Hashable]) -> li
     return chosen
 
 
-def column_values(df: pd.DataFrame, columns: list[Hashable]) -> np.ndarray:
+def column_values(df: pd.DataFrame, columns: list[Hashable], whole: bool | None = None
+                  ) -> np.ndarray:
     """The columns as one float64 ``(rows, columns)`` array, column-major (each
     column contiguous, which the lane scans want); no copy when the frame already
-    holds exactly these float64 columns in one block."""
-    if list(df.columns) == list(columns) and all(t == np.float64 for t in df.dtypes):
+    holds exactly these float64 columns in one block. ``whole`` says (when known)
+    whether ``columns`` are all the frame's columns, in order."""
+    if whole is None:
+        whole = list(df.columns) == list(columns)
+    if whole:
         values = df.to_numpy()
         if values.dtype == np.float64 and values.flags.f_contiguous:
             return values
+        if values.dtype.kind in "fiub":
+            return np.asfortranarray(values, dtype=np.float64)
     out = np.empty((len(df), len(columns)), order="F")
     for j, c in enumerate(columns):
         column = df[c]
-        if not _is_numeric(column.dtype):
+        if column.dtype == np.float64:
+            out[:, j] = column.to_numpy()
+        elif _is_numeric(column.dtype):
+            out[:, j] = column.to_numpy(dtype=np.float64, na_value=np.nan)
+        else:
             raise TypeError(f"column {c!r} is not numeric (dtype {column.dtype})")
-        out[:, j] = column.to_numpy(dtype=np.float64, na_value=np.nan)
     return out
 
 

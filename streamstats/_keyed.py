@@ -92,9 +92,8 @@ class KeyedStreams:
         values, kind = time_values(stamps, codes.shape[0])
         if self.time_kind is not None and kind != self.time_kind:
             raise TypeError("time stamps must stay datetimes (or numbers) for the whole stream")
-        grow = n_keys - self.last.shape[0]
-        last = np.concatenate([self.last.astype(values.dtype), np.zeros(grow, values.dtype)])
-        seen = np.concatenate([self.seen, np.zeros(grow, dtype=bool)])
+        last = _grown(self.last.astype(values.dtype, copy=False), n_keys)
+        seen = _grown(self.seen, n_keys)
         deltas = np.empty(codes.shape[0])
         unit = halflife_unit(self.halflife_seconds, kind)
         bad = _kernels.group_deltas(values, codes, last, seen, unit, deltas)
@@ -111,36 +110,34 @@ class KeyedStreams:
     def run(self, x: np.ndarray, keys: list[pd.Series] | None, stamps: Any, rows: pd.Index,
             names: Sequence[Hashable]) -> dict[str, np.ndarray]:
         """Feed ``x`` (``(rows, k)`` float64) with its key columns and time stamps;
-        return each statistic's values ``(rows, lanes)``. All or nothing."""
+        return each statistic's values ``(rows, lanes)``. All or nothing: every check
+        comes before the scans, which then update the states in place."""
         n = x.shape[0]
         codes, new = self._map_keys(keys, n)
         all_keys = self.keys + new
         deltas, last, seen, kind = self._deltas(stamps, codes, len(all_keys), rows, all_keys)
-        out, states = {}, {}
+        infinite = np.isinf(x)
+        if infinite.any():
+            i, j = np.argwhere(infinite)[0]
+            raise ValueError(
+                f"column {names[j]!r} is infinite at row {i} (index {rows[i]!r}); "
+                "samples must be finite (NaN marks a missing one)"
+            )
+        out = {}
         for stat, acc in self.accs.items():
             lanes = self.lanes[stat]
-            st = np.zeros((self.st[stat].shape[0], len(all_keys) * lanes))
-            st[:, : self.st[stat].shape[1]] = self.st[stat]
+            if new:
+                self.st[stat] = _grown(self.st[stat], len(all_keys) * lanes)
             if stat in PAIRWISE:
                 xs, ys = x[:, self.pairs[:, 0]], x[:, self.pairs[:, 1]]
             else:
                 xs = ys = x
             base, a, ignore_na = acc._rates(self.timed)
-            values = np.empty((n, lanes))
-            bad = _kernels.GROUPED_SCANS[acc._family](
-                xs, ys, codes, deltas, base, a, acc._adjust, ignore_na, st, values,
-                acc._minp, acc._kind,
+            out[stat] = np.empty((n, lanes))
+            _kernels.GROUPED_SCANS[acc._family](
+                xs, ys, codes, deltas, base, a, acc._adjust, ignore_na, self.st[stat],
+                out[stat], acc._minp, acc._kind,
             )
-            if bad >= 0:
-                i, lane = divmod(bad, lanes)
-                cols = self.pairs[lane] if stat in PAIRWISE else [lane]
-                column = next(names[c] for c in cols if np.isinf(x[i, c]))
-                raise ValueError(
-                    f"column {column!r} is infinite at row {i} (index {rows[i]!r}); "
-                    "samples must be finite (NaN marks a missing one)"
-                )
-            out[stat], states[stat] = values, st
-        self.st = states
         for key in new:
             self.codes[key] = len(self.keys)
             self.keys.append(key)
@@ -176,6 +173,13 @@ class KeyedStreams:
         self.time_kind = kind
         self.last = np.asarray(data["last"], dtype=np.int64 if kind == "ns" else np.float64)
         self.seen = np.asarray(data["seen"], dtype=bool)
+
+
+def _grown(values: np.ndarray, size: int) -> np.ndarray:
+    """A copy of ``values`` extended with zeros along its last axis to ``size``."""
+    out = np.zeros((*values.shape[:-1], size), dtype=values.dtype)
+    out[..., : values.shape[-1]] = values
+    return out
 
 
 def json_key(key: Hashable) -> Any:

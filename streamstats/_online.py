@@ -154,6 +154,7 @@ class OnlineSmoother:
         self._name: Hashable = None
         self._all_columns: tuple = ()
         self._names: list[Hashable] = []
+        self._out_columns: pd.Index | None = None
 
     # -- parameters and state ---------------------------------------------------
     @property
@@ -295,7 +296,7 @@ class OnlineSmoother:
                     raise TypeError(f"Series {chunk.name!r} is not numeric (dtype {chunk.dtype})")
                 x = chunk.to_numpy(dtype=np.float64, na_value=np.nan).reshape(-1, 1)
             else:
-                x = column_values(chunk, self._names)
+                x = column_values(chunk, self._names, self._names == list(self._all_columns))
             keys = [chunk[c] for c in self._by] or None
             stamps = time_stamps(chunk, self._times, True) if self._timed else None
             out = streams.run(x, keys, stamps, chunk.index, self._names)
@@ -310,13 +311,16 @@ class OnlineSmoother:
         stats = self._stats
         if stats[0] in PAIRWISE:
             return pairwise_frame(mirror(out[stats[0]], len(self._names)), index, self._names)
-        if self._series:
-            if len(stats) == 1:
-                return pd.Series(out[stats[0]][:, 0], index=index, name=self._name, copy=False)
-            return pd.DataFrame({s: out[s][:, 0] for s in stats}, index=index)
+        if self._series and len(stats) == 1:
+            return pd.Series(out[stats[0]][:, 0], index=index, name=self._name, copy=False)
+        if self._out_columns is None:  # built once: a MultiIndex costs more than a chunk
+            self._out_columns = (
+                pd.Index(list(stats)) if self._series
+                else pd.Index(self._names) if len(stats) == 1
+                else pd.MultiIndex.from_product([self._names, list(stats)])
+            )
         if len(stats) == 1:
-            return pd.DataFrame(out[stats[0]], index=index, columns=self._names, copy=False)
-        n, k = len(index), len(self._names)
-        both = np.stack([out[s] for s in stats], axis=2).reshape(n, k * len(stats))
-        columns = pd.MultiIndex.from_product([self._names, list(stats)])
-        return pd.DataFrame(both, index=index, columns=columns, copy=False)
+            values = out[stats[0]]
+        else:  # column-major (column, statistic), or statistics side by side for a Series
+            values = np.stack([out[s] for s in stats], axis=2).reshape(len(index), -1)
+        return pd.DataFrame(values, index=index, columns=self._out_columns, copy=False)
