@@ -246,9 +246,11 @@ def test_time_decay_of_every_statistic_equals_the_weighted_sum(stat, bias):
         ours = getattr(flow.set_index("time")["flow"].ewa, method)(halflife="6h", **kw)
         expected = _direct(x, x, t, 6 * 3600, stat, bias)
     assert_close(ours.to_numpy(), expected, rtol=1e-10)
-    if stat == "mean":  # pandas has the mean with times
-        theirs = flow["flow"].ewm(halflife="6h", times=flow["time"]).mean()
-        assert_close(ours.to_numpy(), theirs.to_numpy(), rtol=1e-12)
+    if stat == "mean":  # pandas has the mean with times, adjusted and seeded
+        for adjust in (True, False):
+            ours = flow["flow"].ewa.smooth(halflife="6h", times=flow["time"], adjust=adjust)
+            theirs = flow["flow"].ewm(halflife="6h", times=flow["time"], adjust=adjust).mean()
+            assert_close(ours.to_numpy(), theirs.to_numpy(), rtol=1e-12)
 
 
 def test_times_given_as_column_array_or_index_agree():
