@@ -99,52 +99,34 @@ def _value(family: str, f: list[str], cnt: str) -> str:
     return f"{_VALUE[family]}({', '.join(f)}, kind) if {cnt} >= minp else np.nan"
 
 
-def _scan_source(family: str) -> str:
+def _scan_source(family: str, grouped: bool = False) -> str:
+    """The sequential scan; ``grouped``: each row's state is that of its group,
+    lanes ``codes[i] * k + j`` of ``st``."""
     nf = len(_FAMILIES[family][0])
     f = [f"s{i}" for i in range(nf)]
-    load = "".join(f"            {v} = st[{i}, j]\n" for i, v in enumerate(f))
-    store = "".join(f"            st[{i}, j] = {v}\n" for i, v in enumerate(f))
+    lane = "g + j" if grouped else "j"
+    fields = [*f, "cnt", "miss"]
+    load = "".join(f"            {v} = st[{i}, {lane}]\n" for i, v in enumerate(fields))
+    store = "".join(f"            st[{i}, {lane}] = {v}\n" for i, v in enumerate(fields))
+    name, codes = ("grouped_scan", "codes, ") if grouped else ("scan", "")
     return f"""
-def scan_{family}(x, y, deltas, base, a_const, adjust, ignore_na, st, out, minp, kind):
+def {name}_{family}(x, y, {codes}deltas, base, a_const, adjust, ignore_na, st, out, minp, kind):
     n, k = x.shape
     write = out.shape[0] > 0
     timed = deltas.shape[0] > 0
     for i in range(n):
+        {"g = codes[i] * k" if grouped else "pass"}
         d = base ** deltas[i] if timed else base
         a = a_const if adjust else 1.0 - d
         for j in range(k):
-{load}            cnt = st[{nf}, j]
-            miss = st[{nf + 1}, j]
-{_lane_body(family, "j", f, "cnt", "miss", "            ")}{store}            st[{nf}, j] = cnt
-            st[{nf + 1}, j] = miss
-            if write:
+{load}{_lane_body(family, "j", f, "cnt", "miss", "            ")}{store}            if write:
                 out[i, j] = {_value(family, f, "cnt")}
     return -1
 """
 
 
 def _grouped_scan_source(family: str) -> str:
-    nf = len(_FAMILIES[family][0])
-    f = [f"s{i}" for i in range(nf)]
-    load = "".join(f"            {v} = st[{i}, g + j]\n" for i, v in enumerate(f))
-    store = "".join(f"            st[{i}, g + j] = {v}\n" for i, v in enumerate(f))
-    return f"""
-def grouped_scan_{family}(x, y, codes, deltas, base, a_const, adjust, ignore_na, st, out, minp,
-                          kind):
-    n, k = x.shape
-    timed = deltas.shape[0] > 0
-    for i in range(n):
-        g = codes[i] * k
-        d = base ** deltas[i] if timed else base
-        a = a_const if adjust else 1.0 - d
-        for j in range(k):
-{load}            cnt = st[{nf}, g + j]
-            miss = st[{nf + 1}, g + j]
-{_lane_body(family, "j", f, "cnt", "miss", "            ")}{store}            st[{nf}, g + j] = cnt
-            st[{nf + 1}, g + j] = miss
-            out[i, j] = {_value(family, f, "cnt")}
-    return -1
-"""
+    return _scan_source(family, grouped=True)
 
 
 _GROUP_DELTAS = """
