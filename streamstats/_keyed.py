@@ -3,8 +3,8 @@
 ``KeyedStreams`` holds, for each statistic, the states of every key side by side
 (``(fields, keys * lanes)``) and runs chunks through the grouped scans of
 ``_kernels``, which apply the same one-sample steps as every other scan. A chunk
-is validated and computed on copies; the state changes only when the whole chunk
-went through, so a bad chunk leaves it as it was.
+is checked whole (keys, time order, finite values) before any state is touched, so
+a bad chunk leaves the states as they were; the scans then update them in place.
 """
 
 from __future__ import annotations

@@ -56,6 +56,11 @@ class OnlineSmoother:
     state (per key, per column) can be saved with :meth:`to_dict` or pickled and
     restored with :meth:`from_dict`; the stream then continues exactly.
 
+    "Equal" is bit for bit, with one exception: on a single (unkeyed) series longer
+    than 16,384 rows the batch methods scan blocks in parallel, and for ``beta``
+    very close to 1 (0.9999) their last digits can differ from the sequential scan
+    here (1e-13 relative; see ``docs/accumulators.md``).
+
     Parameters
     ----------
     beta, alpha, span, com, halflife : float or duration
