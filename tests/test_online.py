@@ -191,3 +191,13 @@ def test_bad_smoother_arguments_name_the_problem():
         smoother.update(pd.Series([1.0, 2.0]))
     with pytest.raises(KeyError, match="key column 'sensor'"):
         ss.OnlineSmoother(beta=0.5, by="sensor").update(pd.DataFrame({"x": [1.0]}))
+
+
+def test_long_series_in_chunks_equals_the_parallel_batch_scan():
+    """Past 16,384 rows the batch method scans blocks in parallel; for beta = 0.9
+    its carries converge to the sequential numbers, so chunks still match exactly."""
+    x = pd.DataFrame({"a": np.random.default_rng(1).standard_normal(200_000) * 3 + 5})
+    x.iloc[::97] = np.nan
+    smoother = x.ewa.online(beta=0.9, stats="var")
+    got = pd.concat([smoother.update(x.iloc[i : i + 50_000]) for i in range(0, len(x), 50_000)])
+    pd.testing.assert_frame_equal(got, x.ewa.var(beta=0.9), check_exact=True)
