@@ -47,7 +47,9 @@ def value_columns(df: pd.DataFrame, columns: Any, exclude: list[Hashable]) -> li
     """The columns to smooth: ``columns`` (each checked to exist and be numeric),
     else every numeric column not in ``exclude`` (the key and time columns)."""
     if columns is None:
-        return [c for c, t in df.dtypes.items() if c not in exclude and _is_numeric(t)]
+        dtypes = df.dtypes
+        numeric = {t: _is_numeric(t) for t in set(dtypes)}  # wide frames have few dtypes
+        return [c for c, t in dtypes.items() if numeric[t] and c not in exclude]
     chosen = as_list(columns)
     for c in chosen:
         if c not in df.columns:
