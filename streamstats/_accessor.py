@@ -16,7 +16,14 @@ import pandas as pd
 
 from ._batch import _apply
 from ._decay import _is_duration
-from ._frame import as_list, column_values, is_name, time_stamps, value_columns
+from ._frame import (
+    as_list,
+    column_values,
+    is_name,
+    series_values,
+    time_stamps,
+    value_columns,
+)
 from ._keyed import KeyedStreams
 from ._online import OnlineSmoother, mirror, pairwise_frame, upper_pairs
 from ._stats import Options, make_accumulator
@@ -370,15 +377,12 @@ class EWAccessor:
         if isinstance(obj, pd.Series):
             if columns is not None:
                 raise TypeError("columns= is for DataFrames")
-            if not (pd.api.types.is_numeric_dtype(obj.dtype) or obj.dtype == bool):
-                raise TypeError(f"Series {obj.name!r} is not numeric (dtype {obj.dtype})")
             keys = None
             if by is not None:
                 keys = [by if isinstance(by, pd.Series) else pd.Series(np.asarray(by))]
                 if len(keys[0]) != len(obj):
                     raise ValueError(f"by has {len(keys[0])} keys for {len(obj)} rows")
-            x = obj.to_numpy(dtype=np.float64, na_value=np.nan).reshape(-1, 1)
-            return x, [obj.name], keys, time_stamps(obj, times, duration)
+            return series_values(obj), [obj.name], keys, time_stamps(obj, times, duration)
         by_names = as_list(by)
         for c in by_names:
             if c not in obj.columns:
@@ -454,9 +458,7 @@ class EWAccessor:
             if isinstance(other, pd.DataFrame):
                 names = value_columns(other, None, [])
                 return column_values(other, names), names
-            if not pd.api.types.is_numeric_dtype(other.dtype):
-                raise TypeError(f"other {other.name!r} is not numeric (dtype {other.dtype})")
-            return other.to_numpy(dtype=np.float64, na_value=np.nan).reshape(-1, 1), [other.name]
+            return series_values(other, "other"), [other.name]
         y = np.asarray(other)
         if y.dtype.kind not in "fiub" or y.ndim != 1 or y.shape[0] != n:
             raise ValueError(

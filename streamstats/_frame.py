@@ -13,8 +13,8 @@ import numpy as np
 import pandas as pd
 from pandas.api.types import is_bool_dtype, is_numeric_dtype
 
-__all__ = ["as_list", "value_columns", "column_values", "is_name", "time_stamps", "key_codes",
-           "plain_key", "MISSING_KEY"]
+__all__ = ["as_list", "value_columns", "column_values", "series_values", "is_name",
+           "time_stamps", "key_codes", "plain_key", "MISSING_KEY"]
 
 
 class _MissingKey:
@@ -86,6 +86,13 @@ def column_values(df: pd.DataFrame, columns: list[Hashable], whole: bool | None 
         else:
             raise TypeError(f"column {c!r} is not numeric (dtype {column.dtype})")
     return out
+
+
+def series_values(s: pd.Series, what: str = "Series") -> np.ndarray:
+    """A numeric Series as a float64 ``(rows, 1)`` column (NA as NaN)."""
+    if not _is_numeric(s.dtype):
+        raise TypeError(f"{what} {s.name!r} is not numeric (dtype {s.dtype})")
+    return s.to_numpy(dtype=np.float64, na_value=np.nan).reshape(-1, 1)
 
 
 def is_name(value: Any) -> bool:

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from ._decay import _is_duration
-from ._frame import as_list, column_values, time_stamps, value_columns
+from ._frame import as_list, column_values, series_values, time_stamps, value_columns
 from ._keyed import KeyedStreams, json_key, unjson_key
 from ._stats import PAIRWISE, STATS, Options
 
@@ -296,10 +296,7 @@ class OnlineSmoother:
         try:
             streams = self._new_streams() if first else self._streams
             if self._series:
-                if not (pd.api.types.is_numeric_dtype(chunk.dtype)
-                        or pd.api.types.is_bool_dtype(chunk.dtype)):
-                    raise TypeError(f"Series {chunk.name!r} is not numeric (dtype {chunk.dtype})")
-                x = chunk.to_numpy(dtype=np.float64, na_value=np.nan).reshape(-1, 1)
+                x = series_values(chunk)
             else:
                 x = column_values(chunk, self._names, self._names == list(self._all_columns))
             keys = [chunk[c] for c in self._by] or None
