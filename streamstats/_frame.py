@@ -18,7 +18,18 @@ __all__ = ["as_list", "value_columns", "column_values", "series_values", "is_nam
 
 
 class _MissingKey:
-    """The one key of the rows whose key is NaN, None or NaT."""
+    """The one key of the rows whose key is NaN, None or NaT (``by=`` keys them
+    together, as pandas' ``groupby(dropna=False)``).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> import streamstats as ss
+    >>> sm = ss.OnlineSmoother(beta=0.5, by="k")
+    >>> _ = sm.update(pd.DataFrame({"k": ["a", None, float("nan")], "x": [1.0, 2.0, 4.0]}))
+    >>> sm.keys == ["a", ss.MISSING_KEY]
+    True
+    """
 
     def __repr__(self) -> str:
         return "MISSING_KEY"
