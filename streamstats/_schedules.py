@@ -15,6 +15,8 @@ from typing import Any
 
 import numpy as np
 
+from ._decay import _number
+
 __all__ = [
     "Schedule",
     "ScheduleIterator",
@@ -31,15 +33,6 @@ __all__ = [
 
 
 # -- argument checks: each error names the argument ---------------------------------
-
-
-def _number(name: str, value: Any) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float | np.integer | np.floating):
-        raise TypeError(f"{name} must be a number, got {value!r}")
-    value = float(value)
-    if not math.isfinite(value):
-        raise ValueError(f"{name} must be finite, got {value!r}")
-    return value
 
 
 def _positive(name: str, value: Any) -> float:

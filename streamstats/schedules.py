@@ -25,6 +25,7 @@ from typing import Any
 
 import numpy as np
 
+from . import _schedules
 from ._schedules import (
     Constant,
     CosineDecay,
@@ -52,17 +53,7 @@ __all__ = [
     "warmup",
     "join",
     "plot",
-    "Schedule",
-    "ScheduleIterator",
-    "Constant",
-    "InverseTimeDecay",
-    "ExponentialDecay",
-    "InverseSqrtDecay",
-    "PiecewiseConstant",
-    "CosineDecay",
-    "LinearWarmup",
-    "PolynomialDecay",
-    "Join",
+    *_schedules.__all__,  # the pure forms
 ]
 
 
