@@ -1,0 +1,171 @@
+"""Fused elementwise kernels: the dense accumulators' updates and one optimizer step
+per parameter array in a single pass over memory.
+
+Every kernel inlines the accumulators' own one-sample steps (``_steps``) and the
+optimizers' rules (``_optim_steps``); nothing here restates a formula. The element
+functions take and return scalars (passing arrays into an inlined function costs a
+reference count per element and stops vectorisation); each loop then stores a moment
+in the parameter's dtype and reads it back before use, so float32 state rounds
+exactly as the composed path's does. Each loop comes twice: with ``prange`` (threads,
+vectorised) for large arrays, and plain for small ones, where starting threads would
+cost more than the work.
+"""
+
+from __future__ import annotations
+
+from numba import njit, prange
+
+from . import _optim_steps, _steps
+
+__all__ = ["PARALLEL_MIN", "dense_ewa", "dense_mean", "momentum", "rmsprop", "adam"]
+
+#: arrays with fewer elements run the single-threaded loops
+PARALLEL_MIN = 1 << 16
+
+_inline = njit(inline="always", error_model="numpy")
+ewa_step = _inline(_steps.ewa_step)
+mean_step = _inline(_steps.mean_step)
+l2_penalty = _inline(_optim_steps.l2_penalty)
+decoupled_decay = _inline(_optim_steps.decoupled_decay)
+rms_direction = _inline(_optim_steps.rms_direction)
+centered_second_moment = _inline(_optim_steps.centered_second_moment)
+nesterov_direction = _inline(_optim_steps.nesterov_direction)
+
+_serial = njit(cache=True, nogil=True, error_model="numpy")
+_parallel = njit(cache=True, nogil=True, parallel=True, error_model="numpy")
+
+
+def _pick(serial, parallel):
+    def run(n: int, *args):
+        return (parallel if n >= PARALLEL_MIN else serial)(*args)
+    return run
+
+
+@_inline
+def _sample(x, square):
+    return x * x if square else x
+
+
+@_inline
+def _gradient(p, g, lr, l2, decoupled):
+    """(parameter, gradient) after weight decay: an L2 term, or AdamW's shrink."""
+    return decoupled_decay(p, lr, decoupled), l2_penalty(g, p, l2)
+
+
+# -- dense accumulators: one sample = a whole array ----------------------------------
+
+
+@_serial
+def _dense_ewa_serial(v, x, d, a, square):
+    for i in range(v.shape[0]):
+        v[i] = ewa_step(v[i], _sample(x[i], square), d, a, True)[0]
+
+
+@_parallel
+def _dense_ewa_parallel(v, x, d, a, square):
+    for i in prange(v.shape[0]):
+        v[i] = ewa_step(v[i], _sample(x[i], square), d, a, True)[0]
+
+
+@_serial
+def _dense_mean_serial(m, w, x, d, a, square):
+    for i in range(m.shape[0]):
+        m[i] = mean_step(m[i], w, _sample(x[i], square), d, a, True)[0]
+
+
+@_parallel
+def _dense_mean_parallel(m, w, x, d, a, square):
+    for i in prange(m.shape[0]):
+        m[i] = mean_step(m[i], w, _sample(x[i], square), d, a, True)[0]
+
+
+dense_ewa = _pick(_dense_ewa_serial, _dense_ewa_parallel)
+dense_mean = _pick(_dense_mean_serial, _dense_mean_parallel)
+
+
+# -- optimizers: (p, g, state arrays, scalars) ------------------------------------------
+
+
+@_inline
+def _momentum_update(p, v, g, lr, d, a, nesterov):
+    return p - lr * (nesterov_direction(g, v, d, a) if nesterov else v)
+
+
+@_serial
+def _momentum_serial(p, g, v, lr, l2, d, a, nesterov):
+    for i in range(p.shape[0]):
+        gi = l2_penalty(g[i], p[i], l2)
+        v[i] = ewa_step(v[i], gi, d, a, True)[0]
+        p[i] = _momentum_update(p[i], v[i], gi, lr, d, a, nesterov)
+
+
+@_parallel
+def _momentum_parallel(p, g, v, lr, l2, d, a, nesterov):
+    for i in prange(p.shape[0]):
+        gi = l2_penalty(g[i], p[i], l2)
+        v[i] = ewa_step(v[i], gi, d, a, True)[0]
+        p[i] = _momentum_update(p[i], v[i], gi, lr, d, a, nesterov)
+
+
+@_inline
+def _rms_step(g, s, gm, eps_in, eps_out, centered):
+    return rms_direction(g, centered_second_moment(s, gm) if centered else s, eps_in, eps_out)
+
+
+@_serial
+def _rmsprop_serial(p, g, s, gm, buf, lr, l2, d, a, eps_in, eps_out, centered, mom):
+    for i in range(p.shape[0]):
+        gi = l2_penalty(g[i], p[i], l2)
+        s[i] = ewa_step(s[i], gi * gi, d, a, True)[0]
+        if centered:
+            gm[i] = ewa_step(gm[i], gi, d, a, True)[0]
+        step = _rms_step(gi, s[i], gm[i] if centered else 0.0, eps_in, eps_out, centered)
+        if mom != 0.0:
+            buf[i] = ewa_step(buf[i], step, mom, 1.0, True)[0]
+            step = buf[i]
+        p[i] = p[i] - lr * step
+
+
+@_parallel
+def _rmsprop_parallel(p, g, s, gm, buf, lr, l2, d, a, eps_in, eps_out, centered, mom):
+    for i in prange(p.shape[0]):
+        gi = l2_penalty(g[i], p[i], l2)
+        s[i] = ewa_step(s[i], gi * gi, d, a, True)[0]
+        if centered:
+            gm[i] = ewa_step(gm[i], gi, d, a, True)[0]
+        step = _rms_step(gi, s[i], gm[i] if centered else 0.0, eps_in, eps_out, centered)
+        if mom != 0.0:
+            buf[i] = ewa_step(buf[i], step, mom, 1.0, True)[0]
+            step = buf[i]
+        p[i] = p[i] - lr * step
+
+
+@_serial
+def _adam_serial(p, g, m, s, vmax, lr, l2, decoupled, d1, a1, w1, d2, a2, w2, w2_new, eps_in,
+                 eps_out, amsgrad):
+    for i in range(p.shape[0]):
+        pi, gi = _gradient(p[i], g[i], lr, l2, decoupled)
+        m[i] = mean_step(m[i], w1, gi, d1, a1, True)[0]
+        s[i] = mean_step(s[i], w2, gi * gi, d2, a2, True)[0]
+        if amsgrad:  # the maximum of the uncorrected second moment, as torch keeps it
+            vmax[i] = max(vmax[i], s[i] * w2_new)
+        p[i] = pi - lr * rms_direction(m[i], vmax[i] / w2_new if amsgrad else s[i], eps_in,
+                                       eps_out)
+
+
+@_parallel
+def _adam_parallel(p, g, m, s, vmax, lr, l2, decoupled, d1, a1, w1, d2, a2, w2, w2_new, eps_in,
+                   eps_out, amsgrad):
+    for i in prange(p.shape[0]):
+        pi, gi = _gradient(p[i], g[i], lr, l2, decoupled)
+        m[i] = mean_step(m[i], w1, gi, d1, a1, True)[0]
+        s[i] = mean_step(s[i], w2, gi * gi, d2, a2, True)[0]
+        if amsgrad:  # the maximum of the uncorrected second moment, as torch keeps it
+            vmax[i] = max(vmax[i], s[i] * w2_new)
+        p[i] = pi - lr * rms_direction(m[i], vmax[i] / w2_new if amsgrad else s[i], eps_in,
+                                       eps_out)
+
+
+momentum = _pick(_momentum_serial, _momentum_parallel)
+rmsprop = _pick(_rmsprop_serial, _rmsprop_parallel)
+adam = _pick(_adam_serial, _adam_parallel)
