@@ -15,7 +15,13 @@ from __future__ import annotations
 
 from numba import njit, prange
 
-from . import _optim_steps, _steps
+from . import _steps
+from ._optim_steps import (
+    l2_penalty,
+    momentum_update,
+    rms_direction,
+    rms_step,
+)
 
 __all__ = ["PARALLEL_MIN", "dense_ewa", "dense_mean", "momentum", "rmsprop", "adam"]
 
@@ -25,11 +31,6 @@ PARALLEL_MIN = 1 << 16
 _inline = njit(inline="always", error_model="numpy")
 ewa_step = _inline(_steps.ewa_step)
 mean_step = _inline(_steps.mean_step)
-l2_penalty = _inline(_optim_steps.l2_penalty)
-decoupled_decay = _inline(_optim_steps.decoupled_decay)
-rms_direction = _inline(_optim_steps.rms_direction)
-centered_second_moment = _inline(_optim_steps.centered_second_moment)
-nesterov_direction = _inline(_optim_steps.nesterov_direction)
 
 _serial = njit(cache=True, nogil=True, error_model="numpy")
 _parallel = njit(cache=True, nogil=True, parallel=True, error_model="numpy")
@@ -44,12 +45,6 @@ def _pick(serial, parallel):
 @_inline
 def _sample(x, square):
     return x * x if square else x
-
-
-@_inline
-def _gradient(p, g, lr, l2, decoupled):
-    """(parameter, gradient) after weight decay: an L2 term, or AdamW's shrink."""
-    return decoupled_decay(p, lr, decoupled), l2_penalty(g, p, l2)
 
 
 # -- dense accumulators: one sample = a whole array ----------------------------------
@@ -86,17 +81,12 @@ dense_mean = _pick(_dense_mean_serial, _dense_mean_parallel)
 # -- optimizers: (p, g, state arrays, scalars) ------------------------------------------
 
 
-@_inline
-def _momentum_update(p, v, g, lr, d, a, nesterov):
-    return p - lr * (nesterov_direction(g, v, d, a) if nesterov else v)
-
-
 @_serial
 def _momentum_serial(p, g, v, lr, l2, d, a, nesterov):
     for i in range(p.shape[0]):
         gi = l2_penalty(g[i], p[i], l2)
         v[i] = ewa_step(v[i], gi, d, a, True)[0]
-        p[i] = _momentum_update(p[i], v[i], gi, lr, d, a, nesterov)
+        p[i] = momentum_update(p[i], v[i], gi, lr, d, a, nesterov)
 
 
 @_parallel
@@ -104,12 +94,7 @@ def _momentum_parallel(p, g, v, lr, l2, d, a, nesterov):
     for i in prange(p.shape[0]):
         gi = l2_penalty(g[i], p[i], l2)
         v[i] = ewa_step(v[i], gi, d, a, True)[0]
-        p[i] = _momentum_update(p[i], v[i], gi, lr, d, a, nesterov)
-
-
-@_inline
-def _rms_step(g, s, gm, eps_in, eps_out, centered):
-    return rms_direction(g, centered_second_moment(s, gm) if centered else s, eps_in, eps_out)
+        p[i] = momentum_update(p[i], v[i], gi, lr, d, a, nesterov)
 
 
 @_serial
@@ -119,7 +104,7 @@ def _rmsprop_serial(p, g, s, gm, buf, lr, l2, d, a, eps_in, eps_out, centered, m
         s[i] = ewa_step(s[i], gi * gi, d, a, True)[0]
         if centered:
             gm[i] = ewa_step(gm[i], gi, d, a, True)[0]
-        step = _rms_step(gi, s[i], gm[i] if centered else 0.0, eps_in, eps_out, centered)
+        step = rms_step(gi, s[i], gm[i] if centered else 0.0, eps_in, eps_out, centered)
         if mom != 0.0:
             buf[i] = ewa_step(buf[i], step, mom, 1.0, True)[0]
             step = buf[i]
@@ -133,7 +118,7 @@ def _rmsprop_parallel(p, g, s, gm, buf, lr, l2, d, a, eps_in, eps_out, centered,
         s[i] = ewa_step(s[i], gi * gi, d, a, True)[0]
         if centered:
             gm[i] = ewa_step(gm[i], gi, d, a, True)[0]
-        step = _rms_step(gi, s[i], gm[i] if centered else 0.0, eps_in, eps_out, centered)
+        step = rms_step(gi, s[i], gm[i] if centered else 0.0, eps_in, eps_out, centered)
         if mom != 0.0:
             buf[i] = ewa_step(buf[i], step, mom, 1.0, True)[0]
             step = buf[i]
@@ -141,10 +126,10 @@ def _rmsprop_parallel(p, g, s, gm, buf, lr, l2, d, a, eps_in, eps_out, centered,
 
 
 @_serial
-def _adam_serial(p, g, m, s, vmax, lr, l2, decoupled, d1, a1, w1, d2, a2, w2, w2_new, eps_in,
+def _adam_serial(p, g, m, s, vmax, lr, l2, shrink, d1, a1, w1, d2, a2, w2, w2_new, eps_in,
                  eps_out, amsgrad):
     for i in range(p.shape[0]):
-        pi, gi = _gradient(p[i], g[i], lr, l2, decoupled)
+        pi, gi = p[i] * shrink, l2_penalty(g[i], p[i], l2)
         m[i] = mean_step(m[i], w1, gi, d1, a1, True)[0]
         s[i] = mean_step(s[i], w2, gi * gi, d2, a2, True)[0]
         if amsgrad:  # the maximum of the uncorrected second moment, as torch keeps it
@@ -154,10 +139,10 @@ def _adam_serial(p, g, m, s, vmax, lr, l2, decoupled, d1, a1, w1, d2, a2, w2, w2
 
 
 @_parallel
-def _adam_parallel(p, g, m, s, vmax, lr, l2, decoupled, d1, a1, w1, d2, a2, w2, w2_new, eps_in,
+def _adam_parallel(p, g, m, s, vmax, lr, l2, shrink, d1, a1, w1, d2, a2, w2, w2_new, eps_in,
                    eps_out, amsgrad):
     for i in prange(p.shape[0]):
-        pi, gi = _gradient(p[i], g[i], lr, l2, decoupled)
+        pi, gi = p[i] * shrink, l2_penalty(g[i], p[i], l2)
         m[i] = mean_step(m[i], w1, gi, d1, a1, True)[0]
         s[i] = mean_step(s[i], w2, gi * gi, d2, a2, True)[0]
         if amsgrad:  # the maximum of the uncorrected second moment, as torch keeps it
