@@ -59,15 +59,21 @@ class Optimizer:
     }
 
     def __init__(self, **hyper: Any) -> None:
+        self._hyper_names = tuple(hyper)
         for name, value in hyper.items():
+            setattr(self, name, value)
+        self.count = 0
+        self._state: list[dict[str, Any]] | None = None
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        # a hyperparameter is checked when set (opt.lr = ... too); a schedule's
+        # values when evaluated
+        if name in self._limits:
             if isinstance(value, ScheduleIterator):
                 value = value.schedule
             if not isinstance(value, Schedule):
                 value = _check(name, value, *self._limits[name])
-            setattr(self, name, value)
-        self._hyper_names = tuple(hyper)
-        self.count = 0
-        self._state: list[dict[str, Any]] | None = None
+        super().__setattr__(name, value)
 
     def _nominal(self, name: str) -> float:
         """A hyperparameter's value, or a schedule's at step 1 (for the accumulators'
@@ -81,14 +87,13 @@ class Optimizer:
         return (eps, zero) if self.eps_inside_sqrt else (zero, eps)
 
     def _hyper(self, t: int) -> dict[str, float]:
-        """The hyperparameters for step ``t`` (schedules evaluated, checked)."""
+        """The hyperparameters for step ``t`` (schedules evaluated and checked)."""
         out = {}
         for name in self._hyper_names:
             value = getattr(self, name)
-            if isinstance(value, ScheduleIterator):
-                value = value.schedule
-            out[name] = _check(name, value(t) if isinstance(value, Schedule) else value,
-                               *self._limits[name])
+            if isinstance(value, Schedule):
+                value = _check(name, value(t), *self._limits[name])
+            out[name] = value
         return out
 
     def step(self, params: Any, grads: Any, *, fused: bool = True) -> None:
