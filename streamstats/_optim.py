@@ -79,15 +79,24 @@ class Optimizer:
         """A hyperparameter's value, or a schedule's at step 1 (for the accumulators'
         parameters; each step passes the value of its own step)."""
         value = getattr(self, name)
-        return value if isinstance(value, float) else self._hyper(1)[name]
+        return value if isinstance(value, float) else self.hyperparameters(1)[name]
 
     def _eps_pair(self, p: np.ndarray, h: dict[str, float]) -> tuple:
         """(eps inside the root, eps outside) in the parameters' dtype."""
         eps, zero = _scalar(p, h["eps"]), _scalar(p, 0.0)
         return (eps, zero) if self.eps_inside_sqrt else (zero, eps)
 
-    def _hyper(self, t: int) -> dict[str, float]:
-        """The hyperparameters for step ``t`` (schedules evaluated and checked)."""
+    def hyperparameters(self, t: int) -> dict[str, float]:
+        """The hyperparameters of step ``t`` (1, 2, ...): schedules evaluated and
+        checked, numbers as they are.
+
+        Examples
+        --------
+        >>> from streamstats import schedules as sch
+        >>> from streamstats.optim import Adam
+        >>> Adam(lr=sch.exponential_decay(0.1, 0.5)).hyperparameters(2)["lr"]
+        0.025
+        """
         out = {}
         for name in self._hyper_names:
             value = getattr(self, name)
@@ -102,7 +111,7 @@ class Optimizer:
         path (the accumulators' ``update``, then the rule on whole arrays)."""
         pairs = leaves(params, grads)
         t = self.count + 1
-        hyper = self._hyper(t)
+        hyper = self.hyperparameters(t)
         if self._state is None:
             state = [self._init_state(p) for _, p, _ in pairs]
         else:
