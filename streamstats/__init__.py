@@ -22,6 +22,7 @@ from ._accumulators import (
     VarState,
 )
 from ._batch import ew_second_moment, ewa, ewcorr, ewcov, ewstd, ewvar
+from ._csvstream import smooth_csv
 from ._decay import beta_from_window, effective_window
 from ._frame import MISSING_KEY
 from ._online import OnlineSmoother
@@ -45,6 +46,7 @@ __all__ = [
     "ewcov",
     "ewcorr",
     "OnlineSmoother",
+    "smooth_csv",
     "MISSING_KEY",
     "effective_window",
     "beta_from_window",
