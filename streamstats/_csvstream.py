@@ -229,13 +229,16 @@ class CsvStream:
             return "skip"
 
         header = self.header
-        table = pa_csv.read_csv(
-            io.BytesIO(block),
-            read_options=pa_csv.ReadOptions(column_names=header, use_threads=False),
-            parse_options=pa_csv.ParseOptions(invalid_row_handler=handler),
-            convert_options=pa_csv.ConvertOptions(
-                column_types={c: pa.string() for c in header}, strings_can_be_null=True),
-        )
+        if block.strip():
+            table = pa_csv.read_csv(
+                io.BytesIO(block),
+                read_options=pa_csv.ReadOptions(column_names=header, use_threads=False),
+                parse_options=pa_csv.ParseOptions(invalid_row_handler=handler),
+                convert_options=pa_csv.ConvertOptions(
+                    column_types={c: pa.string() for c in header}, strings_can_be_null=True),
+            )
+        else:  # only blank lines (or the end of a file that has just its header)
+            table = pa.table({c: pa.array([], pa.string()) for c in header})
         lines = _line_numbers(block, first_line, {n for n, _ in invalid}, table.num_rows)
         rejected = [Rejected(first_line + n - 1, f"expected {len(header)} fields", text)
                     for n, text in invalid]
@@ -294,24 +297,35 @@ class CsvStream:
         out = b"" if result is None else self._csv(table, keep, result)
         return out, sorted(rejected, key=lambda r: r.line)
 
+    def _layout(self) -> list[tuple[str, str | None]]:
+        """The output columns: (input column, statistic or None for text passed
+        through), in the input's order; a smoothed column becomes one column per
+        statistic."""
+        stats, smoothed = self.options.stats, set(self.names)
+        return [(c, s) for c in self.header for s in (stats if c in smoothed else (None,))]
+
     def output_header(self) -> bytes:
-        names = [c for c in (self.options.time_column, self.options.key_column) if c]
-        stats = self.options.stats
-        for c in self.names:
-            names += [c] if len(stats) == 1 else [f"{c}_{s}" for s in stats]
+        one = len(self.options.stats) == 1
+        names = [c if s is None or one else f"{c}_{s}" for c, s in self._layout()]
         return (",".join(_quote(n) for n in names) + "\n").encode()
 
     def _csv(self, table: pa.Table, keep: np.ndarray, result: pd.DataFrame) -> bytes:
         mask = pa.array(keep)
-        arrays = [table.column(c).filter(mask) for c in
-                  (self.options.time_column, self.options.key_column) if c]
         values = result.to_numpy()
-        arrays += [pa.array(values[:, j], from_pandas=True) for j in range(values.shape[1])]
+        stats = self.options.stats
+        where = {(c, s): j for j, (c, s) in
+                 enumerate((c, s) for c in self.names for s in stats)}
+        arrays = [table.column(c).filter(mask) if s is None
+                  else pa.array(values[:, where[(c, s)]], from_pandas=True)
+                  for c, s in self._layout()]
         out = pa.table(arrays, names=[f"c{i}" for i in range(len(arrays))])
         buf = io.BytesIO()
         pa_csv.write_csv(out, buf, pa_csv.WriteOptions(include_header=False,
                                                        quoting_style="needed"))
-        return buf.getvalue()
+        data = buf.getvalue()
+        if len(arrays) == 1 and data:  # one column: a missing value must not be a blank line
+            data = b"\n".join(line or b'""' for line in data[:-1].split(b"\n")) + b"\n"
+        return data
 
     def _learn_columns(self, table: pa.Table) -> None:
         o = self.options
@@ -389,11 +403,17 @@ def _quote(name: str) -> str:
 
 
 def _numeric(column: pa.ChunkedArray) -> bool:
-    try:
-        pc.cast(column, pa.float64())
-    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+    """Whether a text column holds numbers: at least half of its values parse (the
+    others are then bad values of their lines, not a reason to drop the column)."""
+    present = column.drop_null()
+    if len(present) == 0:
         return False
-    return column.null_count < len(column)
+    try:
+        pc.cast(present, pa.float64())
+        return True
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        parsed = pd.to_numeric(present.to_pandas(), errors="coerce")
+        return bool(parsed.notna().mean() >= 0.5)
 
 
 def _numbers(column: pa.ChunkedArray, name: str) -> tuple[np.ndarray, dict[int, str]]:
@@ -428,6 +448,8 @@ def _show(value: Any) -> str:
 def _line_numbers(block: bytes, first_line: int, invalid: set[int], rows: int) -> np.ndarray:
     """The file line number of each parsed row: the block's non-empty lines, less
     the invalid ones (numbered from 1 within the block)."""
+    if rows == 0:
+        return np.zeros(0, dtype=np.int64)
     raw = np.frombuffer(block, dtype=np.uint8)
     ends = np.flatnonzero(raw == 10)
     if len(ends) == 0 or ends[-1] != len(raw) - 1:
