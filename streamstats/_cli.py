@@ -9,12 +9,22 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import queue
 import signal
 import sys
+import threading
+from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any
 
-from ._csvstream import CsvStream, DataError, StreamOptions, UsageError, write_checkpoint
+from ._csvstream import (
+    CsvStream,
+    DataError,
+    StreamOptions,
+    UsageError,
+    to_csv,
+    write_checkpoint,
+)
 
 __all__ = ["main"]
 
@@ -65,7 +75,7 @@ def _parser() -> argparse.ArgumentParser:
     sm.add_argument("--rejects", type=Path, help="write the rejected lines here (CSV)")
     sm.add_argument("--late", choices=("error", "drop"), default="error",
                     help="a time stamp earlier than the last one of its key")
-    sm.add_argument("--chunk-size", type=int, default=8 << 20, metavar="BYTES")
+    sm.add_argument("--chunk-size", type=int, default=4 << 20, metavar="BYTES")
     sm.add_argument("--quiet", action="store_true", help="no progress bar, no summary")
     demo = sub.add_parser("demo", help="smooth the data that ship with streamstats")
     demo.add_argument("--out", type=Path, default=Path("streamstats-demo"))
@@ -165,31 +175,37 @@ def _smooth(args: argparse.Namespace) -> int:
                 "rejects_bytes": rejects.tell() if rejects is not None else 0})
 
     since = 0
+    writer = _Writer(out)
     header_done = state is not None
 
-    def write(data: bytes) -> None:
+    def emit(table: Any) -> None:
         nonlocal header_done
-        if not header_done:
-            out.write(stream.output_header())
+        if not header_done:  # the columns are known after the first block
+            writer.put(stream.output_header())
             header_done = True
-        out.write(data)
+        writer.put(table)
 
     try:
-        for block, line in stream.blocks(rest, args.follow):
-            data, rejected = stream.process(block, line)
-            write(data)
+        for block, line, parsed in _prefetched(stream, rest, args.follow):
+            table, rejected = stream.process(block, line, parsed)
+            emit(table)
             _report(rejected, rejects, args.on_bad_lines == "warn", name)
             if progress is not None:
                 progress.update(len(block))
             since += block.count(b"\n")
             if args.checkpoint and since >= args.checkpoint_every:
+                writer.drain()
                 commit()
                 since = 0
+            if stream.stop:
+                break
         if stream.names is None:  # no data line at all: the header alone
             stream.process(b"", stream.position.line)
-        write(b"")
+        emit(None)
+        writer.drain()
         commit()
     finally:
+        writer.close()
         if progress is not None:
             progress.close()
         if out is not sys.stdout.buffer:
@@ -203,6 +219,69 @@ def _smooth(args: argparse.Namespace) -> int:
         print(f"streamstats: {name}: {c.read} rows read, {c.written} written, {c.rejected} "
               f"rejected, {c.late} late", file=sys.stderr)
     return 0 if signals.received is None else 128 + signals.received
+
+
+def _prefetched(stream: CsvStream, rest: bytes, follow: bool
+                ) -> Iterator[tuple[bytes, int, Any]]:
+    """The stream's blocks, each read and parsed by a second thread while the
+    previous one is smoothed (pyarrow releases the GIL)."""
+    items: queue.Queue = queue.Queue(maxsize=2)
+
+    def work() -> None:
+        try:
+            for block, line in stream.blocks(rest, follow):
+                items.put((block, line, stream.parse(block)))
+        except BaseException as exc:  # handed to the consumer
+            items.put(exc)
+        items.put(None)
+
+    threading.Thread(target=work, daemon=True, name="streamstats-reader").start()
+    while (item := items.get()) is not None:
+        if isinstance(item, BaseException):
+            raise item
+        yield item
+
+
+class _Writer:
+    """Formats and writes the output in a second thread; ``drain`` waits until all
+    of it is written (before a checkpoint records the output's size)."""
+
+    def __init__(self, out: IO[bytes]) -> None:
+        self.out, self.error = out, None
+        self.items: queue.Queue = queue.Queue(maxsize=4)
+        self.thread = threading.Thread(target=self._work, daemon=True, name="streamstats-writer")
+        self.thread.start()
+
+    def _work(self) -> None:
+        while True:
+            item = self.items.get()
+            try:
+                if item is _DONE:
+                    return
+                if self.error is None:
+                    self.out.write(item if isinstance(item, bytes) else to_csv(item))
+            except BaseException as exc:
+                self.error = exc
+            finally:
+                self.items.task_done()
+
+    def put(self, table: Any) -> None:
+        if self.error is not None:
+            raise self.error
+        if table is not None:
+            self.items.put(table)
+
+    def drain(self) -> None:
+        self.items.join()
+        if self.error is not None:
+            raise self.error
+
+    def close(self) -> None:
+        self.items.put(_DONE)
+        self.thread.join()
+
+
+_DONE = object()
 
 
 def _reopen(path: Path, size: int) -> IO[bytes]:

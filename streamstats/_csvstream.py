@@ -27,7 +27,9 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pa_csv
+from numba import njit
 
+from ._frame import MISSING_KEY, plain_key
 from ._online import OnlineSmoother
 from ._stats import STATS
 
@@ -72,7 +74,7 @@ class StreamOptions:
     columns: list[str] | None = None
     on_bad_lines: str = "error"
     late: str = "error"
-    chunk_size: int = 8 << 20
+    chunk_size: int = 4 << 20
 
     def __post_init__(self) -> None:
         self.stats = tuple(self.stats)
@@ -200,6 +202,7 @@ class CsvStream:
                ) -> Iterator[tuple[bytes, int]]:
         """Blocks of whole lines with the number of their first line (``rest``: bytes
         already read); with ``follow``, waits for more at the end until ``stop``."""
+        line = self.position.line
         while True:
             data = self.source.read(self.options.chunk_size)
             if not data:
@@ -207,7 +210,7 @@ class CsvStream:
                     time.sleep(poll)
                     continue
                 if rest:  # a last line without a newline
-                    yield rest, self.position.line
+                    yield rest, line
                 return
             data = rest + data
             cut = data.rfind(b"\n") + 1
@@ -215,13 +218,14 @@ class CsvStream:
                 rest = data
                 continue
             rest = data[cut:]
-            yield data[:cut], self.position.line
+            yield data[:cut], line
+            line += data.count(b"\n", 0, cut)
             if self.stop:
                 return
 
-    # -- one block ---------------------------------------------------------------------
-    def process(self, block: bytes, first_line: int) -> tuple[bytes, list[Rejected]]:
-        """Smooth one block: its output CSV bytes and the lines it left out."""
+    def parse(self, block: bytes) -> tuple[pa.Table, list[tuple[int, str]]]:
+        """The block's rows as text columns, and its malformed lines (number within
+        the block, text). Safe to run in another thread."""
         invalid: list[tuple[int, str]] = []
 
         def handler(row: Any) -> str:
@@ -239,6 +243,14 @@ class CsvStream:
             )
         else:  # only blank lines (or the end of a file that has just its header)
             table = pa.table({c: pa.array([], pa.string()) for c in header})
+        return table, invalid
+
+    def process(self, block: bytes, first_line: int, parsed: Any = None
+                ) -> tuple[pa.Table | None, list[Rejected]]:
+        """Smooth one block (``parsed``: its :meth:`parse`, if done already): the
+        output rows as a table (None if none) and the lines it left out."""
+        table, invalid = parsed if parsed is not None else self.parse(block)
+        header = self.header
         lines = _line_numbers(block, first_line, {n for n, _ in invalid}, table.num_rows)
         rejected = [Rejected(first_line + n - 1, f"expected {len(header)} fields", text)
                     for n, text in invalid]
@@ -264,22 +276,24 @@ class CsvStream:
             first = min(rejected, key=lambda r: r.line)
             raise DataError(f"{self.name}, line {first.line}: {first.reason}")
         keep = ~bad
-        keys = table.column(self.options.key_column).to_numpy(zero_copy_only=False) \
-            if self.options.key_column else None
-        late = self._late(times, keys, keep)
+        codes, uniques = self._keys(table)
+        late = self._late(times, codes, uniques, keep)
         if late.any():
             i = int(np.flatnonzero(late)[0])
             if self.options.late == "error":
-                who = f" for key {keys[i]!r}" if keys is not None else ""
+                key = uniques[codes[i]] if codes[i] >= 0 else None
+                who = f" for key {key!r}" if self.options.key_column else ""
                 raise DataError(f"{self.name}, line {int(lines[i])}, column "
                                 f"{self.options.time_column!r}: time stamp earlier than the "
                                 f"last one{who}")
             rejected += [Rejected(int(lines[i]), "late time stamp", texts[lines[i]])
                          for i in np.flatnonzero(late)]
             keep &= ~late
-        frame = pd.DataFrame({c: values[c][keep] for c in self.names})
-        if keys is not None:
-            frame[self.options.key_column] = keys[keep]
+        whole = bool(keep.all())
+        frame = pd.DataFrame({c: values[c] if whole else values[c][keep] for c in self.names})
+        if self.options.key_column:
+            frame[self.options.key_column] = pd.Categorical.from_codes(
+                codes if whole else codes[keep], categories=uniques)
         if times is not None:
             frame[_TIME] = times[keep]
         if self.smoother is None:
@@ -294,7 +308,7 @@ class CsvStream:
         counts.written += int(keep.sum())
         self.position.offset += len(block)
         self.position.line = first_line + block.count(b"\n")
-        out = b"" if result is None else self._csv(table, keep, result)
+        out = None if result is None else self._output_table(table, keep, result)
         return out, sorted(rejected, key=lambda r: r.line)
 
     def _layout(self) -> list[tuple[str, str | None]]:
@@ -309,23 +323,18 @@ class CsvStream:
         names = [c if s is None or one else f"{c}_{s}" for c, s in self._layout()]
         return (",".join(_quote(n) for n in names) + "\n").encode()
 
-    def _csv(self, table: pa.Table, keep: np.ndarray, result: pd.DataFrame) -> bytes:
-        mask = pa.array(keep)
+    def _output_table(self, table: pa.Table, keep: np.ndarray, result: pd.DataFrame
+                      ) -> pa.Table:
+        mask = None if keep.all() else pa.array(keep)
         values = result.to_numpy()
         stats = self.options.stats
         where = {(c, s): j for j, (c, s) in
                  enumerate((c, s) for c in self.names for s in stats)}
-        arrays = [table.column(c).filter(mask) if s is None
+        arrays = [(table.column(c) if mask is None else table.column(c).filter(mask))
+                  if s is None
                   else pa.array(values[:, where[(c, s)]], from_pandas=True)
                   for c, s in self._layout()]
-        out = pa.table(arrays, names=[f"c{i}" for i in range(len(arrays))])
-        buf = io.BytesIO()
-        pa_csv.write_csv(out, buf, pa_csv.WriteOptions(include_header=False,
-                                                       quoting_style="needed"))
-        data = buf.getvalue()
-        if len(arrays) == 1 and data:  # one column: a missing value must not be a blank line
-            data = b"\n".join(line or b'""' for line in data[:-1].split(b"\n")) + b"\n"
-        return data
+        return pa.table(arrays, names=[f"c{i}" for i in range(len(arrays))])
 
     def _learn_columns(self, table: pa.Table) -> None:
         o = self.options
@@ -347,49 +356,72 @@ class CsvStream:
         if self.time_kind == "s":
             values, why = _numbers(column, name)
             return values, why
-        text = column.to_pandas()
-        parsed = None
+        values = None
         for target in (pa.timestamp("ns"), pa.timestamp("ns", "UTC")):
             try:
-                parsed = pc.cast(column, target).to_pandas()
+                values = pc.cast(column, target).to_numpy(zero_copy_only=False)
                 break
             except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
                 continue
-        if parsed is None:
-            parsed = pd.to_datetime(text, utc=True, errors="coerce")
-        if getattr(parsed.dtype, "tz", None) is not None:
-            parsed = parsed.dt.tz_convert("UTC").dt.tz_localize(None)
-        values = parsed.to_numpy(dtype="datetime64[ns]")
-        why = {int(i): f"column {name!r}: {_show(text.iloc[i])} is not a time stamp"
+        if values is None:  # not ISO 8601: let pandas find the format
+            parsed = pd.to_datetime(column.to_pandas(), utc=True, errors="coerce")
+            values = parsed.dt.tz_localize(None).to_numpy(dtype="datetime64[ns]")
+        values = values.astype("datetime64[ns]", copy=False)
+        why = {int(i): f"column {name!r}: {_show(column[int(i)].as_py())} is not a time stamp"
                for i in np.flatnonzero(np.isnat(values))}
         return values, why
 
-    def _late(self, times: np.ndarray | None, keys: np.ndarray | None, keep: np.ndarray
-              ) -> np.ndarray:
+    def _keys(self, table: pa.Table) -> tuple[np.ndarray, list]:
+        """Each row's key as a code into the block's distinct keys (-1: missing);
+        without a key column, one key for all."""
+        if not self.options.key_column:
+            return np.zeros(table.num_rows, dtype=np.intp), [()]
+        encoded = pc.dictionary_encode(table.column(self.options.key_column)).combine_chunks()
+        codes = encoded.indices.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.intp)
+        return codes, encoded.dictionary.to_pylist()
+
+    def _late(self, times: np.ndarray | None, codes: np.ndarray, uniques: list,
+              keep: np.ndarray) -> np.ndarray:
         """Rows whose time stamp is earlier than the last one of their key."""
-        late = np.zeros(len(keep), dtype=bool)
         if times is None or not keep.any():
-            return late
-        rows = np.flatnonzero(keep)
-        t = times[rows].astype(np.int64) if times.dtype.kind == "M" else times[rows]
-        key = pd.Series(keys[rows] if keys is not None else np.zeros(len(rows)), dtype=object)
-        running = pd.Series(t).groupby(key.to_numpy(), sort=False, dropna=False).cummax()
-        prev = self._last_times(key, t.dtype)
-        running = np.maximum(running.to_numpy(), prev)
-        late[rows] = t < running
-        return late
+            return np.zeros(len(keep), dtype=bool)
+        t = times.view(np.int64) if times.dtype.kind == "M" else times
+        low = np.iinfo(np.int64).min if t.dtype.kind == "i" else -np.inf
+        streams = None if self.smoother is None else self.smoother._streams
+        last = {} if streams is None else dict(zip(streams.keys, streams.last.tolist()))
+        if self.options.key_column:
+            known = [*(plain_key(u) for u in uniques), MISSING_KEY]  # code -1: the last slot
+        else:
+            known = [()]
+        prev = np.array([last.get(k, low) for k in known], dtype=t.dtype)
+        return _late_rows(t, codes, prev, keep)
 
-    def _last_times(self, key: pd.Series, dtype: np.dtype) -> np.ndarray:
-        low = np.iinfo(np.int64).min if dtype.kind == "i" else -np.inf
-        if self.smoother is None or self.smoother._streams is None:
-            return np.full(len(key), low, dtype=dtype)
-        streams = self.smoother._streams
-        last = dict(zip(streams.keys, streams.last.tolist()))
-        if self.options.key_column is None:
-            return np.full(len(key), last.get((), low), dtype=dtype)
-        from ._frame import plain_key
 
-        return np.array([last.get(plain_key(k), low) for k in key], dtype=dtype)
+@njit(cache=True, nogil=True)
+def _late_rows(t, codes, last, keep):
+    """Kept rows whose stamp is before their key's last one (``last`` per code, the
+    missing key last; updated as rows go by)."""
+    late = np.zeros(t.shape[0], dtype=np.bool_)
+    for i in range(t.shape[0]):
+        if keep[i]:
+            c = codes[i]
+            if t[i] < last[c]:
+                late[i] = True
+            else:
+                last[c] = t[i]
+    return late
+
+
+def to_csv(table: pa.Table) -> bytes:
+    """A block's output rows as CSV lines (floats in their shortest round-trip form,
+    a missing value as an empty field)."""
+    buf = io.BytesIO()
+    pa_csv.write_csv(table, buf, pa_csv.WriteOptions(include_header=False,
+                                                     quoting_style="needed"))
+    data = buf.getvalue()
+    if table.num_columns == 1 and data:  # one column: a missing value is not a blank line
+        data = b"\n".join(line or b'""' for line in data[:-1].split(b"\n")) + b"\n"
+    return data
 
 
 def _split_header(text: str) -> list[str]:
@@ -544,17 +576,11 @@ def smooth_csv(source: str | Path | IO[bytes], *, checkpoint: str | Path | None 
             f.seek(stream.position.offset)
         for block, line in stream.blocks(rest, follow):
             out, _ = stream.process(block, line)
-            columns = _split_header(stream.output_header().decode().rstrip("\n"))
-            text_columns = {c: str for c in columns[:_n_text(opts)]}
-            if out:
-                yield pd.read_csv(io.BytesIO(out), header=None, names=columns,
-                                  dtype=text_columns)
+            if out is not None:
+                names = _split_header(stream.output_header().decode().rstrip("\n"))
+                yield out.rename_columns(names).to_pandas()
             if ckpt is not None:
                 write_checkpoint(ckpt, stream.checkpoint_data())
     finally:
         if own:
             f.close()
-
-
-def _n_text(opts: StreamOptions) -> int:
-    return sum(c is not None for c in (opts.time_column, opts.key_column))
