@@ -209,8 +209,8 @@ class CsvStream:
                 if follow and not self.stop:
                     time.sleep(poll)
                     continue
-                if rest:  # a last line without a newline
-                    yield rest, line
+                if rest and not follow:  # a last line without a newline (when following,
+                    yield rest, line     # it may still be being written: leave it)
                 return
             data = rest + data
             cut = data.rfind(b"\n") + 1
@@ -537,8 +537,8 @@ def smooth_csv(source: str | Path | IO[bytes], *, checkpoint: str | Path | None 
     ----------
     source : path or binary file object
     checkpoint : path, optional
-        Saved after each chunk the caller has taken; a new call with the same
-        arguments continues after the last chunk taken.
+        Saved once the caller has a chunk (when it asks for the next one, or closes
+        the iterator); a new call with the same arguments continues after it.
     follow : bool
         Keep waiting for lines appended to the file (stop by closing the iterator).
     **options
@@ -576,11 +576,13 @@ def smooth_csv(source: str | Path | IO[bytes], *, checkpoint: str | Path | None 
             f.seek(stream.position.offset)
         for block, line in stream.blocks(rest, follow):
             out, _ = stream.process(block, line)
-            if out is not None:
-                names = _split_header(stream.output_header().decode().rstrip("\n"))
-                yield out.rename_columns(names).to_pandas()
-            if ckpt is not None:
-                write_checkpoint(ckpt, stream.checkpoint_data())
+            try:
+                if out is not None:
+                    names = _split_header(stream.output_header().decode().rstrip("\n"))
+                    yield out.rename_columns(names).to_pandas()
+            finally:  # the caller came back for more, or closed us: it has this chunk
+                if ckpt is not None:
+                    write_checkpoint(ckpt, stream.checkpoint_data())
     finally:
         if own:
             f.close()

@@ -269,3 +269,16 @@ def test_demo_writes_the_smoothed_data_and_the_figure(tmp_path, capsys):
                                rtol=1e-12)
     flow = pd.read_csv(tmp_path / "water-flow-smoothed.csv")
     assert flow["Water flow [l/s]_std"].iloc[-1] == pytest.approx(0.569, abs=5e-4)
+
+
+def test_smooth_csv_resumes_after_the_last_chunk_taken(sensors, tmp_path):
+    path, _ = sensors
+    options = dict(halflife="20min", time_column="time", key_column="sensor", chunk_size=3000)
+    whole = pd.concat(smooth_csv(path, **options), ignore_index=True)
+    ckpt = tmp_path / "ckpt.json"
+    first = smooth_csv(path, checkpoint=ckpt, **options)
+    taken = [next(first), next(first)]
+    first.close()  # the script stops after two chunks
+    rest = list(smooth_csv(path, checkpoint=ckpt, **options))
+    got = pd.concat([*taken, *rest], ignore_index=True)
+    pd.testing.assert_frame_equal(got, whole)
