@@ -150,7 +150,7 @@ def _smooth(args: argparse.Namespace) -> int:
     stream = CsvStream(source, opts, name, state)
     rest = b""
     if state is None:
-        rest = stream._read_header()
+        rest = stream.read_header()
         out = open(args.output, "wb") if args.output else sys.stdout.buffer  # noqa: SIM115
         rejects = open(args.rejects, "wb") if args.rejects else None  # noqa: SIM115
     else:  # resume: drop whatever was written after the checkpoint

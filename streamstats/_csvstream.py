@@ -127,8 +127,9 @@ class _Position:
 class CsvStream:
     """The engine behind ``streamstats smooth`` and :func:`smooth_csv`.
 
-    ``chunks()`` yields ``(csv_bytes, rejected_lines)`` per block of input; the
-    first yield carries the output header. ``checkpoint_data()`` is what resumes it.
+    ``read_header()`` reads the header; ``blocks()`` yields blocks of whole lines;
+    ``process(block)`` smooths one into an output table (:func:`to_csv` makes its
+    CSV lines) and the lines it rejected; ``checkpoint_data()`` is what resumes it.
     """
 
     def __init__(self, source: IO[bytes], options: StreamOptions, name: str = "<stdin>",
@@ -168,7 +169,7 @@ class CsvStream:
             self.smoother = OnlineSmoother.from_dict(state["smoother"])
 
     # -- reading -----------------------------------------------------------------------
-    def _read_header(self) -> bytes:
+    def read_header(self) -> bytes:
         """The header line (the source is at the start); returns bytes read past it."""
         data = b""
         while b"\n" not in data:
@@ -178,8 +179,8 @@ class CsvStream:
             data += more
         if not data.strip():
             raise DataError(f"{self.name}: the file is empty (no header line)")
-        line, _, rest = data.partition(b"\n")
-        self.position.offset = len(line) + 1 if _ else len(line)
+        line, newline, rest = data.partition(b"\n")
+        self.position.offset = len(line) + len(newline)
         self.position.line = 2
         self.header = _split_header(line.decode("utf-8-sig").rstrip("\r"))
         self._check_columns()
@@ -571,7 +572,7 @@ def smooth_csv(source: str | Path | IO[bytes], *, checkpoint: str | Path | None 
                            state)
         rest = b""
         if state is None:
-            rest = stream._read_header()
+            rest = stream.read_header()
         else:
             f.seek(stream.position.offset)
         for block, line in stream.blocks(rest, follow):
