@@ -234,17 +234,25 @@ class CsvStream:
             return "skip"
 
         header = self.header
-        if block.strip():
-            table = pa_csv.read_csv(
+        if not block.strip():  # only blank lines (or the end of a file with just a header)
+            return pa.table({c: pa.array([], pa.string()) for c in header}), invalid
+
+        def read(numbers: set) -> pa.Table:
+            types = {c: pa.float64() if c in numbers else pa.string() for c in header}
+            return pa_csv.read_csv(
                 io.BytesIO(block),
                 read_options=pa_csv.ReadOptions(column_names=header, use_threads=False),
                 parse_options=pa_csv.ParseOptions(invalid_row_handler=handler),
-                convert_options=pa_csv.ConvertOptions(
-                    column_types={c: pa.string() for c in header}, strings_can_be_null=True),
-            )
-        else:  # only blank lines (or the end of a file that has just its header)
-            table = pa.table({c: pa.array([], pa.string()) for c in header})
-        return table, invalid
+                convert_options=pa_csv.ConvertOptions(column_types=types,
+                                                      strings_can_be_null=True))
+
+        # once the numeric columns are known, Arrow parses them as numbers; a block
+        # with a bad value among them is read again as text, to find the bad lines
+        try:
+            return read(set(self.names or ())), invalid
+        except pa.ArrowInvalid:
+            invalid.clear()
+            return read(set()), invalid
 
     def process(self, block: bytes, first_line: int, parsed: Any = None
                 ) -> tuple[pa.Table | None, list[Rejected]]:
@@ -462,7 +470,7 @@ def _numbers(column: pa.ChunkedArray, name: str) -> tuple[np.ndarray, dict[int, 
     why = {}
     for i in np.flatnonzero(bad | np.isinf(values)):
         kind = "not a number" if bad[i] else "infinite"
-        why[int(i)] = f"column {name!r}: {_show(column[int(i)].as_py())} is {kind}"
+        why[int(i)] = f"column {name!r}: {_show(str(column[int(i)].as_py()))} is {kind}"
     return values, why
 
 

@@ -282,3 +282,21 @@ def test_smooth_csv_resumes_after_the_last_chunk_taken(sensors, tmp_path):
     rest = list(smooth_csv(path, checkpoint=ckpt, **options))
     got = pd.concat([*taken, *rest], ignore_index=True)
     pd.testing.assert_frame_equal(got, whole)
+
+
+def test_a_bad_value_in_a_later_block_is_found_and_skipped(tmp_path):
+    """Later blocks parse their numeric columns as numbers; one with a bad value is
+    read again as text so that only its line goes."""
+    rows = [f"2024-01-01T00:{i // 60:02d}:{i % 60:02d},{i % 3},{i * 0.5}" for i in range(600)]
+    rows[450] = rows[450].rsplit(",", 1)[0] + ",12x"
+    path = tmp_path / "in.csv"
+    path.write_text("time,k,x\n" + "\n".join(rows) + "\n")
+    out, rejects = tmp_path / "out.csv", tmp_path / "rejects.csv"
+    assert _run(str(path), "-o", str(out), "--beta", "0.7", "--key-column", "k", "--columns",
+                "x", "--chunk-size", "2000", "--on-bad-lines", "skip", "--rejects",
+                str(rejects)) == 0
+    assert list(pd.read_csv(rejects)["line"]) == [452]
+    valid = pd.read_csv(path, dtype={"x": str}).drop(index=450)
+    valid["x"] = valid["x"].astype(float)
+    expected = valid.ewa.smooth(beta=0.7, by="k", columns=["x"])
+    np.testing.assert_array_equal(pd.read_csv(out)["x"], expected["x"])
