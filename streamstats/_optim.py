@@ -11,6 +11,7 @@ call the same step functions.
 from __future__ import annotations
 
 import math
+from abc import ABC, abstractmethod
 from typing import Any
 
 import numpy as np
@@ -40,7 +41,7 @@ def _check(name: str, value: float, low: float, high: float | None = None,
     return value
 
 
-class Optimizer:
+class Optimizer(ABC):
     """Base class: hyperparameters (numbers or schedules), per-parameter state,
     ``step``, ``state_dict`` / ``load_state_dict``.
 
@@ -173,14 +174,17 @@ class Optimizer:
         return f"{type(self).__name__}({args}) <step {self.count}>"
 
     # -- per optimizer -----------------------------------------------------------------
+    @abstractmethod
     def _init_state(self, p: np.ndarray) -> dict[str, Any]:
-        raise NotImplementedError
+        """A new state for the parameter array ``p``: accumulators by name."""
 
+    @abstractmethod
     def _fused_step(self, p, g, st, h) -> None:
-        raise NotImplementedError
+        """One step of ``p`` by the fused kernel."""
 
+    @abstractmethod
     def _composed_step(self, p, g, st, h) -> None:
-        raise NotImplementedError
+        """The same step by the accumulators' ``update`` and the rule on arrays."""
 
 
 def _scalar(p: np.ndarray, value: float):

@@ -10,6 +10,7 @@ Epochs may be fractional (``step / steps_per_epoch``).
 from __future__ import annotations
 
 import math
+from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from typing import Any
 
@@ -79,7 +80,7 @@ def _epochs(epoch: Any, positive: bool, name: str) -> np.ndarray:
 # -- the schedules ----------------------------------------------------------------------
 
 
-class Schedule:
+class Schedule(ABC):
     """A learning rate as a pure function of the epoch (base class).
 
     ``schedule(epoch)`` returns a float for a number and an array for an array of
@@ -95,8 +96,9 @@ class Schedule:
         out = self._at(e)
         return float(out) if np.ndim(epoch) == 0 else out
 
+    @abstractmethod
     def _at(self, e: np.ndarray) -> np.ndarray:
-        raise NotImplementedError
+        """The learning rate at each of the (checked) epochs ``e``."""
 
     def _params(self) -> dict[str, Any]:
         return dict(vars(self))
