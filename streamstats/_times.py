@@ -17,10 +17,13 @@ __all__ = ["time_values", "time_scalar", "elapsed_halflives", "halflife_unit", "
 def time_values(times: object, n: int) -> tuple[np.ndarray, str]:
     """``times`` as a 1-D array of int64 ns (kind ``"ns"``) or float seconds (``"s"``)."""
     if isinstance(times, pd.Series | pd.Index):
-        values = times.to_numpy() if not isinstance(times.dtype, pd.DatetimeTZDtype) else None
-        if values is None:
-            values = times.dt.tz_convert("UTC") if isinstance(times, pd.Series) else times
-            values = pd.DatetimeIndex(values).tz_convert(None).to_numpy()
+        if isinstance(times.dtype, pd.DatetimeTZDtype):
+            utc = times.dt.tz_convert("UTC") if isinstance(times, pd.Series) else times
+            values = pd.DatetimeIndex(utc).tz_convert(None).to_numpy()
+        elif times.dtype.kind == "M":  # .values: 5x cheaper than .to_numpy() on one row
+            values = times.values
+        else:
+            values = times.to_numpy()
     else:
         values = np.asarray(times)
     if values.ndim != 1 or values.shape[0] != n:
