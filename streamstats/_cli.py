@@ -193,7 +193,7 @@ def _smooth(args: argparse.Namespace) -> int:
             _report(rejected, rejects, args.on_bad_lines == "warn", name)
             if progress is not None:
                 progress.update(len(block))
-            since += block.count(b"\n")
+            since += stream.position.line - line  # the lines the block held
             if args.checkpoint and since >= args.checkpoint_every:
                 writer.drain()
                 commit()

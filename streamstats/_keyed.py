@@ -37,8 +37,6 @@ class KeyedStreams:
     def __init__(self, stats: Sequence[str], opts: Options, k: int, timed: bool,
                  pairs: Sequence[tuple[int, int]] = ()) -> None:
         self.stats = tuple(stats)
-        self.opts = opts
-        self.k = k
         self.timed = timed
         self.accs: dict[str, Accumulator] = {s: make_accumulator(s, opts) for s in self.stats}
         for acc in self.accs.values():
