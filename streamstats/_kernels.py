@@ -70,9 +70,19 @@ _VALUE = {"ewa": "ewa_value", "mean": "mean_value", "var": "var_value_of", "cov"
 N_FIELDS = {name: len(spec[0]) + 2 for name, spec in _FAMILIES.items()}
 
 
-def _lane_body(family: str, lane: str, f: list[str], cnt: str, miss: str, indent: str) -> str:
-    """Source for one sample of one lane: read, step or decay, count."""
+def _lane_body(family: str, lane: str, f: list[str], cnt: str, miss: str, indent: str,
+               seeded_time: bool = False) -> str:
+    """Source for one sample of one lane: read, step or decay, count.
+
+    ``seeded_time``: with time stamps and ``adjust=False`` the new sample weighs
+    ``1 - decay since the lane's last observation`` (its weight is renormalised to 1
+    at each observation and decays over missing rows), so that missing rows between
+    two observations change nothing, as pandas has it."""
     fields, bivariate, squares = _FAMILIES[family]
+    weight = f[fields.index("w")] if "w" in fields else None
+    a = "a"
+    if seeded_time and weight is not None:
+        a = f"(a if adjust or not timed else 1.0 - d * {weight})"
     state = ", ".join(f)
     tup = f"({state},)" if len(f) == 1 else f"({state})"
     present = "xv == xv and yv == yv" if bivariate else "xv == xv"
@@ -85,7 +95,7 @@ def _lane_body(family: str, lane: str, f: list[str], cnt: str, miss: str, indent
         f"    if {finite}:",
         f"        return i * k + {lane}",
         "    if kind == 1:\n" + indent + "        xv = xv * xv" if squares else "",
-        f"    {tup} = {family}_step({state}, {sample}, d, a, adjust)",
+        f"    {tup} = {family}_step({state}, {sample}, d, {a}, adjust)",
         f"    {cnt} += 1.0",
         "else:",
         "    if not ignore_na:",
@@ -119,7 +129,7 @@ def {name}_{family}(x, y, {codes}deltas, base, a_const, adjust, ignore_na, st, o
         d = base ** deltas[i] if timed else base
         a = a_const if adjust else 1.0 - d
         for j in range(k):
-{load}{_lane_body(family, "j", f, "cnt", "miss", "            ")}{store}            if write:
+{load}{_lane_body(family, "j", f, "cnt", "miss", "            ", True)}{store}            if write:
                 out[i, j] = {_value(family, f, "cnt")}
     return -1
 """

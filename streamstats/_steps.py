@@ -49,7 +49,11 @@ def mean_step(m: float, w: float, x: float, d: float, a: float, adjust: bool):
     if w == 0.0:
         return x, (a if adjust else 1.0)
     wn = w + a
-    m = m + (a / wn) * (x - m)
+    delta = x - m
+    if delta - delta == 0.0:
+        m = m + (a / wn) * delta
+    else:  # x - m overflowed (two finite values near +-DBL_MAX): weigh them apart
+        m = (w / wn) * m + (a / wn) * x
     return m, (wn if adjust else 1.0)
 
 
