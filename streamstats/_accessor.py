@@ -421,10 +421,11 @@ class EWAccessor:
         x, names, keys, stamps = self._inputs(opts, times, by, columns)
         index, n, k = self._obj.index, x.shape[0], x.shape[1]
         if other is None:
-            if isinstance(self._obj, pd.Series):
-                raise TypeError(f"Series.ewa.{stat} needs other (the second series)")
-            tri = self._compute(stat, opts, x, upper_pairs(k), keys, stamps, names)
-            return pairwise_frame(mirror(tri, k), index, names)
+            if isinstance(self._obj, pd.Series):  # pandas: the series with itself
+                other = self._obj
+            else:
+                tri = self._compute(stat, opts, x, upper_pairs(k), keys, stamps, names)
+                return pairwise_frame(mirror(tri, k), index, names)
         y, other_names = self._other(other, n)
         z = np.concatenate([x, y], axis=1)
         both = names + other_names

@@ -9,11 +9,13 @@ An accumulator is a small monoid (DESIGN.md section 3): a state, a one-sample st
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from typing import Any, ClassVar, NamedTuple
 
 import numpy as np
 
 from . import _blocked, _kernels, _merge
+from ._checks import check_state_fields
 from ._decay import resolve_decay
 from ._times import elapsed_halflives, halflife_unit, time_scalar, time_values
 
@@ -129,12 +131,20 @@ class Accumulator:
         acc._load_state(state)
         return acc
 
-    def _load_state(self, state: Any) -> None:
-        data = state._asdict() if hasattr(state, "_asdict") else dict(state)
+    def _load_state(self, state: Any, time_kind: str | None = None) -> None:
+        if hasattr(state, "_asdict"):
+            data = state._asdict()
+        elif isinstance(state, Mapping):
+            data = dict(state)
+        else:
+            raise TypeError(f"state must be a {self._State.__name__} or a mapping of its "
+                            f"fields, got {type(state).__name__}")
         names = self._State._fields
         if set(data) != set(names):
             raise ValueError(f"state must have the fields {names}, got {tuple(data)}")
-        arrays = [np.asarray(data[f], dtype=np.float64) for f in names[:-2]]
+        checked = check_state_fields({f: data[f] for f in names[:-2]},
+                                     f"{self._State.__name__}")
+        arrays = [checked[f] for f in names[:-2]]
         shape = arrays[0].shape
         if any(a.shape != shape for a in arrays):
             raise ValueError("state fields must all have the same shape")
@@ -149,7 +159,18 @@ class Accumulator:
         if (t_first is None) != (t_last is None):
             raise ValueError("state t_first and t_last must both be set or both be None")
         if t_last is not None:
-            self._time_kind = "ns" if isinstance(t_last, int | np.integer) else "s"
+            if time_kind is None:  # a NamedTuple: the Python type tells
+                time_kind = "ns" if isinstance(t_last, int | np.integer) else "s"
+            if time_kind not in ("ns", "s"):
+                raise ValueError(f"time_kind must be 'ns' or 's', got {time_kind!r}")
+            for name, t in (("t_first", t_first), ("t_last", t_last)):
+                if (isinstance(t, bool) or not isinstance(t, int | float | np.number)
+                        or not math.isfinite(t) or (time_kind == "ns" and t != int(t))):
+                    unit = "whole nanoseconds" if time_kind == "ns" else "seconds"
+                    raise ValueError(f"state {name} must be a time stamp in {unit}, got {t!r}")
+            if t_first > t_last:
+                raise ValueError(f"state t_first {t_first!r} is after t_last {t_last!r}")
+            self._time_kind = time_kind
             self._t_first = self._time_kind_cast(t_first)
             self._t_last = self._time_kind_cast(t_last)
 
@@ -163,14 +184,22 @@ class Accumulator:
             k: (v.tolist() if isinstance(v, np.ndarray) else v)
             for k, v in self.state._asdict().items()
         }
-        return {"type": type(self).__name__, "params": self.params, "state": state}
+        # the kind of the stamps is said, not left to the type of a JSON number
+        return {"type": type(self).__name__, "params": self.params, "state": state,
+                "time_kind": self._time_kind}
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Accumulator:
         """Rebuild an accumulator from :meth:`to_dict` output."""
-        if data.get("type") != cls.__name__:
-            raise ValueError(f"to_dict data of a {data.get('type')!r}, not a {cls.__name__}")
-        return cls.from_state(data["state"], **data["params"])
+        if not isinstance(data, Mapping) or data.get("type") != cls.__name__:
+            got = data.get("type") if isinstance(data, Mapping) else type(data).__name__
+            raise ValueError(f"to_dict data of a {got!r}, not a {cls.__name__}")
+        missing = [k for k in ("params", "state") if not isinstance(data.get(k), Mapping)]
+        if missing:
+            raise ValueError(f"to_dict data of a {cls.__name__} needs {missing[0]!r} (a dict)")
+        acc = cls(**data["params"])
+        acc._load_state(data["state"], data.get("time_kind"))
+        return acc
 
     def copy(self) -> Accumulator:
         """An independent copy."""

@@ -34,7 +34,9 @@ __all__ = ["LANES", "MIN_ROWS", "scan_blocked"]
 LANES = _kernels.LANES
 MIN_ROWS = 1 << 14
 #: threads for the blocked scans (the kernels release the GIL)
-THREADS = max(1, min(len(os.sched_getaffinity(0)), 8))
+THREADS = max(1, min(
+    len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1,
+    8))
 _POOL: ThreadPoolExecutor | None = None
 _EMPTY = np.empty(0)
 

@@ -10,6 +10,7 @@ kernels of ``_fused``.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -17,6 +18,7 @@ import numpy as np
 from . import _fused, _steps
 from ._accumulator import Accumulator
 from ._accumulators import EWA, BiasCorrectedEWA, EWSecondMoment
+from ._checks import check_count, check_state_fields
 
 __all__ = ["Dense"]
 
@@ -132,14 +134,31 @@ class Dense:
     def load_state(self, state: Any) -> None:
         """Continue from ``state`` (a ``state`` NamedTuple or its ``_asdict()``);
         the arrays are copied, so the input is never changed later."""
-        data = state._asdict() if hasattr(state, "_asdict") else dict(state)
-        values = np.array(data[self.acc._State._fields[0]], dtype=self.values.dtype)
+        if hasattr(state, "_asdict"):
+            data = state._asdict()
+        elif isinstance(state, Mapping):
+            data = dict(state)
+        else:
+            raise ValueError(f"a moment's state must be a mapping, got {type(state).__name__}")
+        fields = [f for f in self.acc._State._fields if f not in ("missing", "t_first", "t_last")]
+        absent = [f for f in fields if f not in data]
+        if absent:
+            raise ValueError(f"a {self.acc._State.__name__} needs the field {absent[0]!r}, "
+                             f"got {sorted(data)}")
+        first = fields[0]
+        checked = check_state_fields(
+            {f: data[f] for f in fields if f != first}, self.acc._State.__name__)
+        values = np.array(data[first], dtype=self.values.dtype)
         if values.shape != self.values.shape:
             raise ValueError(f"state shape {values.shape} differs from the moment's "
                              f"{self.values.shape}")
+        if not np.isfinite(values).all():
+            raise ValueError(f"{self.acc._State.__name__}: field {first!r} must be finite")
+        if self.acc._kind == 1 and (values < 0).any():
+            raise ValueError(f"{self.acc._State.__name__}: a second moment must be >= 0")
         self.values = values
-        self.weight = float(data.get("weight", 0.0))
-        self.count = int(data["count"])
+        self.weight = float(checked.get("weight", 0.0))
+        self.count = check_count(data["count"], f"{self.acc._State.__name__} count")
 
     def __repr__(self) -> str:
         return (f"Dense({self.acc!r}, shape={self.values.shape}, dtype={self.values.dtype}) "

@@ -51,7 +51,23 @@ def as_list(names: Hashable | Sequence[Hashable] | None) -> list[Hashable]:
 
 
 def _is_numeric(dtype: Any) -> bool:
-    return is_numeric_dtype(dtype) or is_bool_dtype(dtype)
+    """Real numbers (complex ones are not: their imaginary part would be lost)."""
+    return (is_numeric_dtype(dtype) and getattr(dtype, "kind", "") != "c") or is_bool_dtype(dtype)
+
+
+def _as_float(values: pd.Series, what: str) -> np.ndarray:
+    """A named column or Series as float64 (NA as NaN); an object column holding
+    numbers is converted, as pandas' ``ewm`` does."""
+    if _is_numeric(values.dtype):
+        return values.to_numpy(dtype=np.float64, na_value=np.nan)
+    if values.dtype.kind == "O":
+        try:
+            out = pd.to_numeric(values, errors="raise")
+            if _is_numeric(out.dtype):
+                return out.to_numpy(dtype=np.float64, na_value=np.nan)
+        except (TypeError, ValueError):
+            pass
+    raise TypeError(f"{what} is not numeric (dtype {values.dtype})")
 
 
 def value_columns(df: pd.DataFrame, columns: Any, exclude: list[Hashable]) -> list[Hashable]:
@@ -68,7 +84,7 @@ def value_columns(df: pd.DataFrame, columns: Any, exclude: list[Hashable]) -> li
         if c in exclude:
             raise ValueError(f"column {c!r} is a key or time column and cannot be smoothed")
         dtype = df[c].dtype
-        if not _is_numeric(dtype):
+        if not (_is_numeric(dtype) or dtype.kind == "O"):  # object: converted, or an error
             raise TypeError(f"column {c!r} is not numeric (dtype {dtype}): cannot smooth it")
     return chosen
 
@@ -92,18 +108,15 @@ def column_values(df: pd.DataFrame, columns: list[Hashable], whole: bool | None 
         column = df[c]
         if column.dtype == np.float64:
             out[:, j] = column.to_numpy()
-        elif _is_numeric(column.dtype):
-            out[:, j] = column.to_numpy(dtype=np.float64, na_value=np.nan)
         else:
-            raise TypeError(f"column {c!r} is not numeric (dtype {column.dtype})")
+            out[:, j] = _as_float(column, f"column {c!r}")
     return out
 
 
 def series_values(s: pd.Series, what: str = "Series") -> np.ndarray:
     """A numeric Series as a float64 ``(rows, 1)`` column (NA as NaN)."""
-    if not _is_numeric(s.dtype):
-        raise TypeError(f"{what} {s.name!r} is not numeric (dtype {s.dtype})")
-    return s.to_numpy(dtype=np.float64, na_value=np.nan).reshape(-1, 1)
+    label = what if s.name is None else f"{what} {s.name!r}"
+    return _as_float(s, label).reshape(-1, 1)
 
 
 def is_name(value: Any) -> bool:

@@ -17,6 +17,7 @@ import pandas as pd
 
 from . import _kernels
 from ._accumulator import Accumulator
+from ._checks import check_state_fields
 from ._frame import MISSING_KEY, key_codes, plain_key
 from ._stats import PAIRWISE, Options, make_accumulator
 from ._times import halflife_unit, show_time, time_values
@@ -84,25 +85,30 @@ class KeyedStreams:
 
     # -- time ---------------------------------------------------------------------
     def _deltas(self, stamps: Any, codes: np.ndarray, n_keys: int, rows: pd.Index, keys: list
-                ) -> tuple[np.ndarray, np.ndarray, np.ndarray, str | None]:
+                ) -> tuple[np.ndarray, str | None]:
+        """Elapsed time per row; updates ``last``/``seen`` in place, and puts back
+        the entries of this chunk's keys if a stamp goes backwards."""
         if not self.timed:
-            return np.empty(0), self.last, self.seen, None
+            return np.empty(0), None
         values, kind = time_values(stamps, codes.shape[0])
         if self.time_kind is not None and kind != self.time_kind:
             raise TypeError("time stamps must stay datetimes (or numbers) for the whole stream")
-        last = _grown(self.last.astype(values.dtype, copy=False), n_keys)
-        seen = _grown(self.seen, n_keys)
+        self.last = _grown(self.last.astype(values.dtype, copy=False), n_keys)
+        self.seen = _grown(self.seen, n_keys)
+        touched = np.unique(codes) if len(codes) > 1 else codes
+        saved = self.last[touched], self.seen[touched]  # copies: fancy indexing
         deltas = np.empty(codes.shape[0])
         unit = halflife_unit(self.halflife_seconds, kind)
-        bad = _kernels.group_deltas(values, codes, last, seen, unit, deltas)
+        bad = _kernels.group_deltas(values, codes, self.last, self.seen, unit, deltas)
         if bad >= 0:
+            self.last[touched], self.seen[touched] = saved
             key = keys[codes[bad]]
             whose = "" if key == () else f" for key {key!r}"
             raise ValueError(
                 f"time stamps go backwards{whose} at row {bad} (index {rows[bad]!r}): "
                 f"{show_time(values[bad], kind)} is before the previous stamp"
             )
-        return deltas, last, seen, kind
+        return deltas, kind
 
     # -- the scan -----------------------------------------------------------------
     def run(self, x: np.ndarray, keys: list[pd.Series] | None, stamps: Any, rows: pd.Index,
@@ -112,8 +118,7 @@ class KeyedStreams:
         comes before the scans, which then update the states in place."""
         n = x.shape[0]
         codes, new = self._map_keys(keys, n)
-        all_keys = self.keys + new
-        deltas, last, seen, kind = self._deltas(stamps, codes, len(all_keys), rows, all_keys)
+        all_keys = self.keys + new if new else self.keys
         infinite = np.isinf(x)
         if infinite.any():
             i, j = np.argwhere(infinite)[0]
@@ -121,6 +126,7 @@ class KeyedStreams:
                 f"column {names[j]!r} is infinite at row {i} (index {rows[i]!r}); "
                 "samples must be finite (NaN marks a missing one)"
             )
+        deltas, kind = self._deltas(stamps, codes, len(all_keys), rows, all_keys)
         out = {}
         for stat, acc in self.accs.items():
             lanes = self.lanes[stat]
@@ -140,42 +146,95 @@ class KeyedStreams:
             self.codes[key] = len(self.keys)
             self.keys.append(key)
         if kind is not None:
-            self.time_kind, self.last, self.seen = kind, last, seen
+            self.time_kind = kind
+        return out
+
+    def states(self, stat: str) -> np.ndarray:
+        """The states of ``stat``: ``(fields, keys * lanes)`` (a view)."""
+        return self.st[stat][:, : len(self.keys) * self.lanes[stat]]
+
+    def last_stamps(self, keys: Sequence[Hashable]) -> np.ndarray | None:
+        """The last time stamp of each of ``keys`` (int64 ns or float seconds), the
+        lowest value of the kind for a key not seen yet; None before any stamp."""
+        if self.time_kind is None:
+            return None
+        low = np.iinfo(np.int64).min if self.last.dtype.kind == "i" else -np.inf
+        out = np.full(len(keys), low, dtype=self.last.dtype)
+        for i, key in enumerate(keys):
+            c = self.codes.get(key)
+            if c is not None and self.seen[c]:
+                out[i] = self.last[c]
         return out
 
     # -- export -------------------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:
+        n = len(self.keys)
         return {
             "keys": [json_key(k) for k in self.keys],
-            "state": {s: st.tolist() for s, st in self.st.items()},
+            "state": {s: self.states(s).tolist() for s in self.stats},
             "time_kind": self.time_kind,
-            "last": self.last.tolist(),
-            "seen": self.seen.tolist(),
+            "last": self.last[:n].tolist(),
+            "seen": self.seen[:n].tolist(),
         }
 
     def load_dict(self, data: dict[str, Any]) -> None:
+        """Continue from :meth:`to_dict` output, checked first (shapes, finite
+        states, counts, time stamps per key)."""
+        for name in ("keys", "state", "time_kind", "last", "seen"):
+            if name not in data:
+                raise ValueError(f"smoother data has no {name!r}")
+        if not isinstance(data["keys"], list) or not isinstance(data["state"], dict):
+            raise ValueError("smoother data: 'keys' must be a list and 'state' a dict")
         keys = [unjson_key(k) for k in data["keys"]]
-        state = {s: np.asarray(data["state"][s], dtype=np.float64) for s in self.stats}
-        for s, st in state.items():
-            want = (_kernels.N_FIELDS[self.accs[s]._family], len(keys) * self.lanes[s])
+        if len(set(keys)) != len(keys):
+            raise ValueError("smoother data lists a key twice")
+        state = {}
+        for s in self.stats:
+            if s not in data["state"]:
+                raise ValueError(f"smoother data has no state for {s!r}")
+            acc = self.accs[s]
+            fields = acc._State._fields[:-2]
+            try:
+                st = np.asarray(data["state"][s], dtype=np.float64)
+            except (TypeError, ValueError):
+                raise ValueError(f"state of {s!r} must be a table of numbers") from None
+            want = (len(fields), len(keys) * self.lanes[s])
             if st.size == 0:
                 st = st.reshape(want)
             if st.shape != want:
                 raise ValueError(f"state of {s!r} has shape {st.shape}, expected {want}")
+            check_state_fields(dict(zip(fields, st)), f"state of {s!r}")
             state[s] = st
         kind = data["time_kind"]
+        if kind not in (None, "ns", "s"):
+            raise ValueError(f"time_kind must be None, 'ns' or 's', got {kind!r}")
+        size = len(keys) if kind is not None else 0
+        try:
+            last = np.asarray(data["last"], dtype=np.int64 if kind == "ns" else np.float64)
+            seen = np.asarray(data["seen"], dtype=np.float64)
+        except (TypeError, ValueError, OverflowError):
+            raise ValueError("smoother data: 'last' and 'seen' must be lists of numbers") from None
+        if last.shape != (size,) or seen.shape != (size,):
+            raise ValueError(f"smoother data: 'last' and 'seen' must have one entry per key "
+                             f"({size}), got {last.shape[0]} and {seen.shape[0]}")
+        if not (np.isin(seen, (0, 1)).all() and (kind != "s" or np.isfinite(last).all())):
+            raise ValueError("smoother data: 'seen' must be true/false and 'last' finite")
         self.reset()
         self.keys = keys
         self.codes = {k: i for i, k in enumerate(keys)}
         self.st = state
         self.time_kind = kind
-        self.last = np.asarray(data["last"], dtype=np.int64 if kind == "ns" else np.float64)
-        self.seen = np.asarray(data["seen"], dtype=bool)
+        self.last = last
+        self.seen = seen.astype(bool)
 
 
 def _grown(values: np.ndarray, size: int) -> np.ndarray:
-    """A copy of ``values`` extended with zeros along its last axis to ``size``."""
-    out = np.zeros((*values.shape[:-1], size), dtype=values.dtype)
+    """``values`` with room for ``size`` entries along its last axis: itself when
+    it has the room, else a copy with at least twice the room, the rest zeros (so
+    that a stream of new keys costs amortised O(1) per key, not a copy each)."""
+    if values.shape[-1] >= size:
+        return values
+    out = np.zeros((*values.shape[:-1], max(size, 2 * values.shape[-1])), dtype=values.dtype)
     out[..., : values.shape[-1]] = values
     return out
 

@@ -23,10 +23,14 @@ def pairwise_frame(values: np.ndarray, index: pd.Index, rows: list[Hashable],
     columns)`` with pair ``(r, c)`` at ``r * columns + c``."""
     columns = rows if columns is None else columns
     n, k = len(index), len(rows)
-    labels = pd.MultiIndex.from_arrays(
-        [index.repeat(k), pd.Index(rows)[np.tile(np.arange(k), n)]],
-        names=[*index.names, None],
-    )
+    if index.is_unique and not isinstance(index, pd.MultiIndex):
+        # keeps the index whole as the first level (a DatetimeIndex its freq)
+        labels = pd.MultiIndex.from_product([index, pd.Index(rows)], names=[index.name, None])
+    else:
+        labels = pd.MultiIndex.from_arrays(
+            [index.repeat(k), pd.Index(rows)[np.tile(np.arange(k), n)]],
+            names=[*index.names, None],
+        )
     return pd.DataFrame(values.reshape(n * k, len(columns)), index=labels,
                         columns=pd.Index(columns), copy=False)
 
@@ -34,7 +38,8 @@ def pairwise_frame(values: np.ndarray, index: pd.Index, rows: list[Hashable],
 def upper_pairs(k: int) -> np.ndarray:
     """The pairs ``(i, j)``, ``i <= j``, of ``k`` columns: the lanes of a pairwise
     statistic (the rest is the mirror image)."""
-    return np.array([(i, j) for i in range(k) for j in range(i, k)], dtype=np.intp).reshape(-1, 2)
+    i, j = np.triu_indices(k)
+    return np.stack([i, j], axis=1).astype(np.intp, copy=False)
 
 
 def mirror(values: np.ndarray, k: int) -> np.ndarray:
@@ -42,8 +47,9 @@ def mirror(values: np.ndarray, k: int) -> np.ndarray:
     mirror is copied rather than computed: ``cov(x, y)`` and ``cov(y, x)`` would
     round differently."""
     full = np.empty((values.shape[0], k * k))
-    for lane, (i, j) in enumerate(upper_pairs(k)):
-        full[:, i * k + j] = full[:, j * k + i] = values[:, lane]
+    i, j = upper_pairs(k).T
+    full[:, i * k + j] = values
+    full[:, j * k + i] = values
     return full
 
 
@@ -184,7 +190,7 @@ class OnlineSmoother:
         keys = pd.Index(self._streams.keys, tupleize_cols=False)
         for stat, acc in self._streams.accs.items():
             fields = acc._State._fields[:-2]
-            st = self._streams.st[stat].reshape(len(fields), len(keys), -1)
+            st = self._streams.states(stat).reshape(len(fields), len(keys), -1)
             names = lanes[stat]
             cols = pd.MultiIndex.from_tuples([(f, c) for f in fields for c in names])
             out[stat] = pd.DataFrame(st.transpose(1, 0, 2).reshape(len(keys), -1),
@@ -192,8 +198,28 @@ class OnlineSmoother:
         return out
 
     def _lane_names(self) -> dict[str, list]:
-        pairs = [(self._names[i], self._names[j]) for i, j in upper_pairs(len(self._names))]
-        return {s: pairs if s in PAIRWISE else list(self._names) for s in self._stats}
+        if self._stats[0] in PAIRWISE:  # cov/corr stand alone
+            pairs = [(self._names[i], self._names[j]) for i, j in upper_pairs(len(self._names))]
+            return {self._stats[0]: pairs}
+        return {s: list(self._names) for s in self._stats}
+
+    def last_times(self, keys: list[Hashable] | None = None) -> np.ndarray | None:
+        """The last time stamp of each key (default: every key seen), as int64
+        nanoseconds for datetimes or float seconds; the lowest value of that kind
+        for a key not seen yet; None before the first stamp (or without times).
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> from streamstats import OnlineSmoother
+        >>> sm = OnlineSmoother(halflife=10.0, times="t", by="sensor")
+        >>> _ = sm.update(pd.DataFrame({"t": [1.0, 5.0], "sensor": ["a", "b"], "x": [1.0, 2.0]}))
+        >>> sm.last_times(["b", "a", "c"])
+        array([  5.,   1., -inf])
+        """
+        if self._streams is None:
+            return None
+        return self._streams.last_stamps(self._streams.keys if keys is None else keys)
 
     def to_dict(self) -> dict[str, Any]:
         """Parameters, columns and state as plain lists and numbers
@@ -241,7 +267,9 @@ class OnlineSmoother:
     # -- the stream ---------------------------------------------------------------
     def _new_streams(self) -> KeyedStreams:
         k = len(self._names)
-        return KeyedStreams(self._stats, self._opts, k, self._timed, upper_pairs(k))
+        # pairs only for cov/corr: k (k + 1) / 2 of them would not fit for wide frames
+        pairs = upper_pairs(k) if self._stats[0] in PAIRWISE else ()
+        return KeyedStreams(self._stats, self._opts, k, self._timed, pairs)
 
     def _learn_schema(self, chunk: pd.Series | pd.DataFrame) -> None:
         self._series = isinstance(chunk, pd.Series)
@@ -306,8 +334,12 @@ class OnlineSmoother:
             if first:
                 self.reset()
             raise
-        self._streams = streams
-        return self._output(out, chunk.index)
+        result = self._output(out, chunk.index)
+        if first and len(chunk) == 0:  # an empty first chunk fixes no columns
+            self.reset()
+        else:
+            self._streams = streams
+        return result
 
     def _output(self, out: dict[str, np.ndarray], index: pd.Index) -> pd.Series | pd.DataFrame:
         stats = self._stats

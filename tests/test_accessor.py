@@ -327,7 +327,8 @@ _BAD = pd.DataFrame({"t": pd.to_datetime(["2024-01-01", "2024-01-03", "2024-01-0
     (lambda: _BAD.ewa.smooth(halflife="1h", times=_BAD.t[:2]), ValueError, "one stamp per row"),
     (lambda: _BAD.ewa.smooth(beta=0.5, by="nope"), KeyError, "by='nope'"),
     (lambda: _BAD["x"].ewa.smooth(beta=0.5, by=[1, 2]), ValueError, "by has 2 keys for 3 rows"),
-    (lambda: _BAD["x"].ewa.cov(), TypeError, "needs other"),
+    (lambda: pd.Series([1 + 1j, 2]).ewa.smooth(beta=0.5), TypeError, "complex128"),
+    (lambda: pd.Series(["a", 1], dtype=object).ewa.smooth(beta=0.5), TypeError, "object"),
     (lambda: _BAD["x"].ewa.cov(_BAD["x"].iloc[::-1]), ValueError, "same index"),
     (lambda: _BAD.assign(x=[1.0, np.inf, 2.0]).ewa.smooth(beta=0.5), ValueError, "row 1 has inf"),
 ])
@@ -352,3 +353,23 @@ def test_by_with_times_equals_each_key_alone(method):
         alone = getattr(df.loc[rows].drop(columns="sensor").ewa, method)(
             halflife="20min", times="time")
         np.testing.assert_array_equal(ours.loc[rows].to_numpy(), alone.to_numpy())
+
+
+def test_what_pandas_converts_or_defaults_is_converted_or_defaulted_the_same():
+    """An object Series of numbers is converted (pandas' ewm does), a Series'
+    cov/corr without other is with itself, the pairwise frame keeps the index's
+    freq: each against pandas itself."""
+    x = pd.Series(np.array([1, 2, np.nan, 4, 8], dtype=object), name="x")
+    pd.testing.assert_series_equal(x.ewa.smooth(beta=0.5), x.ewm(alpha=0.5).mean())
+    frame = pd.DataFrame({"a": x, "b": pd.Series([1.0, 3, 2, 5, 4])})
+    pd.testing.assert_frame_equal(frame.ewa.var(beta=0.5, columns=["a", "b"]),
+                                  frame.astype(float).ewm(alpha=0.5).var())
+    y = pd.Series([1.0, 3.0, 2.0, 5.0, 4.0])
+    for stat in ("cov", "corr"):
+        assert_close(getattr(y.ewa, stat)(beta=0.5).to_numpy(),
+                     getattr(y.ewm(alpha=0.5), stat)().to_numpy())
+    index = pd.date_range("2024-01-01", periods=5, freq="D")
+    both = pd.DataFrame({"a": y.to_numpy(), "b": y.to_numpy()[::-1]}, index=index)
+    ours, theirs = both.ewa.cov(beta=0.5), both.ewm(alpha=0.5).cov()
+    assert ours.index.levels[0].freq == theirs.index.levels[0].freq == "D"
+    pd.testing.assert_frame_equal(ours, theirs)
