@@ -12,12 +12,14 @@ from __future__ import annotations
 
 import math
 from abc import ABC, abstractmethod
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
 
 from . import _fused
 from ._accumulators import EWA, BiasCorrectedEWA, EWSecondMoment
+from ._checks import check_count
 from ._dense import Dense
 from ._optim_steps import decoupled_decay, l2_penalty, momentum_update, rms_direction, rms_step
 from ._schedules import Schedule, ScheduleIterator
@@ -65,6 +67,7 @@ class Optimizer(ABC):
             setattr(self, name, value)
         self.count = 0
         self._state: list[dict[str, Any]] | None = None
+        self._paths: list[str] | None = None  # the parameter each state belongs to
 
     def __setattr__(self, name: str, value: Any) -> None:
         # a hyperparameter is checked when set (opt.lr = ... too); a schedule's
@@ -102,7 +105,10 @@ class Optimizer(ABC):
         for name in self._hyper_names:
             value = getattr(self, name)
             if isinstance(value, Schedule):
-                value = _check(name, value(t), *self._limits[name])
+                low, high, _ = self._limits[name]
+                # a schedule may end at 0 (cosine, polynomial decay, underflow): a
+                # step with lr 0 moves nothing but is no error
+                value = _check(name, value(t), low, high)
             out[name] = value
         return out
 
@@ -111,15 +117,13 @@ class Optimizer(ABC):
         nested dicts/lists/tuples of arrays). ``fused=False`` takes the composed
         path (the accumulators' ``update``, then the rule on whole arrays)."""
         pairs = leaves(params, grads)
+        paths = [path for path, _, _ in pairs]
         t = self.count + 1
         hyper = self.hyperparameters(t)
         if self._state is None:
             state = [self._init_state(p) for _, p, _ in pairs]
         else:
-            state = self._state
-            if len(state) != len(pairs):
-                raise ValueError(f"params have {len(pairs)} arrays, this optimizer's state "
-                                 f"{len(state)}")
+            state = self._matched_state(paths)
             for (path, p, _), st in zip(pairs, state):
                 first = next(iter(st.values()))
                 shape, dtype = first.values.shape, first.values.dtype
@@ -128,8 +132,29 @@ class Optimizer(ABC):
                                      f"{dtype}{list(shape)}")
         for (_, p, g), st in zip(pairs, state):
             (self._fused_step if fused else self._composed_step)(p, g, st, hyper)
-        self._state = state
+        self._state, self._paths = state, paths
         self.count = t
+
+    def _matched_state(self, paths: list[str]) -> list[dict[str, Any]]:
+        """The states in the order of ``paths``: a state belongs to its parameter's
+        path (``params['w']``), so a dict built in another order gets its own moments."""
+        state, known = self._state, self._paths
+        if known is None:  # a state_dict without paths: by position
+            if len(state) != len(paths):
+                raise ValueError(f"params have {len(paths)} arrays, this optimizer's state "
+                                 f"{len(state)}")
+            return state
+        if known == paths:
+            return state
+        by_path = dict(zip(known, state))
+        missing = [p for p in paths if p not in by_path]
+        extra = [p for p in known if p not in set(paths)]
+        if missing or extra:
+            what = (f"{missing[0]} has no state (this optimizer's state is for "
+                    f"{', '.join(known)})" if missing
+                    else f"{extra[0]} has a state but is not among the params")
+            raise ValueError(f"params do not match this optimizer's state: {what}")
+        return [by_path[p] for p in paths]
 
     # -- state -------------------------------------------------------------------------
     def state_dict(self) -> dict[str, Any]:
@@ -137,6 +162,7 @@ class Optimizer(ABC):
         plain numbers and (copied) arrays."""
         return {
             "count": self.count,
+            "paths": list(self._paths) if self._paths is not None else None,
             "state": [
                 {name: (acc.state._asdict() if isinstance(acc, Dense) else acc.copy())
                  for name, acc in st.items()}
@@ -147,10 +173,26 @@ class Optimizer(ABC):
     def load_state_dict(self, state: dict[str, Any]) -> None:
         """Continue from a :meth:`state_dict` (its arrays are copied, never changed).
         The parameters' shapes are checked at the next ``step``."""
+        if not isinstance(state, dict) or not isinstance(state.get("state"), list | tuple):
+            raise ValueError("a state_dict is a dict with 'count' and a list 'state' (from "
+                             "state_dict())")
+        count = check_count(state.get("count"), "state_dict count")
+        paths = state.get("paths")
+        if paths is not None and (not isinstance(paths, list | tuple)
+                                  or len(paths) != len(state["state"])
+                                  or not all(isinstance(p, str) for p in paths)):
+            raise ValueError("state_dict paths must list one parameter path per state")
         loaded = []
         for i, entry in enumerate(state["state"]):
+            if not isinstance(entry, dict) or not entry:
+                raise ValueError(f"state[{i}] must be a dict of moments by name, got {entry!r}")
             first = entry[next(iter(entry))]
-            values = np.asarray(first[next(iter(first))] if isinstance(first, dict) else first)
+            if isinstance(first, Mapping):
+                first = next(iter(first.values()), None)
+            values = np.asarray(first)
+            if values.dtype not in (np.float32, np.float64):
+                raise ValueError(f"state[{i}] must hold float32 or float64 arrays, got "
+                                 f"{values.dtype}")
             st = self._init_state(np.zeros(values.shape, values.dtype))
             if set(st) != set(entry):
                 raise ValueError(f"state[{i}] has {sorted(entry)}, this optimizer keeps "
@@ -160,9 +202,13 @@ class Optimizer(ABC):
                     acc.load_state(entry[name])
                 else:
                     st[name] = np.array(entry[name], dtype=values.dtype)
+                    if st[name].shape != values.shape or not np.isfinite(st[name]).all():
+                        raise ValueError(f"state[{i}][{name!r}] must be a finite array of "
+                                         f"shape {values.shape}")
             loaded.append(st)
         self._state = loaded or None
-        self.count = int(state["count"])
+        self._paths = list(paths) if paths is not None and loaded else None
+        self.count = count
 
     @property
     def state(self) -> list[dict[str, Any]]:
