@@ -1,13 +1,15 @@
 """The ``streamstats`` command: ``smooth`` a CSV stream, or run the ``demo``.
 
-Exit codes: 0 success, 1 the data stopped the run, 2 a usage error; 130 / 143 after
-SIGINT / SIGTERM (a checkpoint is saved first).
+Exit codes: 0 success; 1 the data stopped the run (or a file could not be written);
+2 the command cannot run as given: a bad option, a missing file, two paths naming one
+file, a checkpoint that does not fit its files, another run holding the output;
+130 / 143 after SIGINT / SIGTERM (a checkpoint is saved first); 141 when the reader
+of standard output went away.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import queue
 import signal
@@ -18,14 +20,20 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import IO, Any
 
-from ._csvstream import (
-    CsvStream,
-    DataError,
-    StreamOptions,
-    UsageError,
-    to_csv,
+from ._checkpoint import (
+    TAIL_BYTES,
+    CheckpointError,
+    FileLocked,
+    is_regular,
+    open_locked,
+    read_at,
+    read_checkpoint,
+    remove_stale_temporaries,
+    same_file,
+    tail_digest,
     write_checkpoint,
 )
+from ._csvstream import CsvStream, DataError, StreamOptions, UsageError, to_csv
 
 __all__ = ["main"]
 
@@ -65,6 +73,10 @@ def _parser() -> argparse.ArgumentParser:
     sm.add_argument("--ignore-na", action="store_true")
     sm.add_argument("--min-periods", type=int, default=0)
     sm.add_argument("--time-column")
+    sm.add_argument("--time-format",
+                    help="strftime format of the time stamps (default: decided at the first "
+                    "stamp: numbers are seconds, ISO 8601, or a format that cannot swap day "
+                    "and month)")
     sm.add_argument("--key-column", help="one independent series per value (sensor id)")
     sm.add_argument("--columns", help="comma-separated (default: every numeric column)")
     sm.add_argument("--follow", action="store_true",
@@ -90,16 +102,27 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "demo":
             from ._demo import run_demo
 
+            if args.out.exists() and not args.out.is_dir():
+                raise UsageError(f"--out {args.out} is a file, not a folder")
             run_demo(args.out)
             return 0
         return _smooth(args)
-    except UsageError as exc:
+    except (UsageError, CheckpointError, FileLocked) as exc:
         print(f"streamstats: error: {exc}", file=sys.stderr)
         return 2
     except DataError as exc:
         print(f"streamstats: error: {exc}", file=sys.stderr)
         return 1
-    return 0
+    except _Stopped as exc:  # a signal before any data was read
+        return 128 + exc.signum
+    except BrokenPipeError:  # `streamstats smooth ... | head`: the reader has enough
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 128 + signal.SIGPIPE
+    except OSError as exc:  # disk full, a file that cannot be written, ...
+        where = f"{exc.filename}: " if exc.filename else ""
+        print(f"streamstats: error: {where}{exc.strerror or exc}", file=sys.stderr)
+        return 1
 
 
 def _options(args: argparse.Namespace) -> StreamOptions:
@@ -112,35 +135,76 @@ def _options(args: argparse.Namespace) -> StreamOptions:
         stats=tuple(s.strip() for s in args.stats.split(",") if s.strip()),
         bias_correction=not args.no_bias_correction, adjust=args.adjust,
         ignore_na=args.ignore_na, min_periods=args.min_periods, time_column=args.time_column,
-        key_column=args.key_column,
+        key_column=args.key_column, time_format=args.time_format,
         columns=None if args.columns is None else [c.strip() for c in args.columns.split(",")],
         on_bad_lines=args.on_bad_lines, late=args.late, chunk_size=args.chunk_size)
 
 
+class _Stopped(Exception):
+    def __init__(self, signum: int) -> None:
+        self.signum = signum
+
+
 class _Signals:
-    """SIGINT/SIGTERM ask the stream to stop after the block in hand."""
+    """SIGINT/SIGTERM ask the stream to stop after the block in hand (a checkpoint
+    is saved); before the header is read they stop at once, and so does a second
+    signal."""
 
     def __init__(self, stream: CsvStream) -> None:
         self.received: int | None = None
         self.stream = stream
+        self.started = False  # set once data is being read: stop cleanly from then on
         for sig in (signal.SIGINT, signal.SIGTERM):
             signal.signal(sig, self._handle)
 
     def _handle(self, signum: int, frame: Any) -> None:
+        if self.received is not None:  # asked twice: go now
+            signal.signal(signum, signal.SIG_DFL)
+            os.kill(os.getpid(), signum)
+            return
         self.received = signum
         self.stream.stop = True
+        if not self.started:
+            raise _Stopped(signum)
+
+
+def _check_paths(args: argparse.Namespace) -> None:
+    """Before anything is opened for writing: the input exists, every file to write
+    can be written, and no two of input, output, rejects and checkpoint are one
+    file (a run would destroy its own input or output)."""
+    if args.checkpoint and (args.input == "-" or args.output is None):
+        raise UsageError("--checkpoint needs a file INPUT and -o OUTPUT (they are reopened "
+                         "and checked on resume)")
+    named = [("INPUT", args.input if args.input != "-" else None), ("-o", args.output),
+             ("--rejects", args.rejects), ("--checkpoint", args.checkpoint)]
+    named = [(flag, Path(p)) for flag, p in named if p is not None]
+    for flag, path in named:
+        if flag == "INPUT":
+            if not path.exists():
+                raise UsageError(f"{path}: no such file")
+            if path.is_dir():
+                raise UsageError(f"{path} is a folder, not a CSV file")
+            continue
+        if path.is_dir():
+            raise UsageError(f"{flag} {path} is a folder, not a file")
+        if not path.parent.is_dir():
+            raise UsageError(f"{flag} {path}: the folder {path.parent} does not exist")
+    for i, (flag_a, a) in enumerate(named):
+        for flag_b, b in named[i + 1:]:
+            if same_file(a, b):
+                raise UsageError(f"{flag_a} and {flag_b} are the same file ({a}): give each "
+                                 "its own")
 
 
 def _smooth(args: argparse.Namespace) -> int:
-    opts = _options(args)
-    if args.checkpoint and (args.input == "-" or args.output is None):
-        raise UsageError("--checkpoint needs a file INPUT and -o OUTPUT (they are reopened "
-                         "and truncated on resume)")
-    state = None
-    if args.checkpoint and args.checkpoint.exists():
-        state = json.loads(args.checkpoint.read_text())
+    opts = _options(args)  # every option checked before any file is touched
+    _check_paths(args)
+    state = read_checkpoint(args.checkpoint) if args.checkpoint else None
     if args.input == "-":
-        source: IO[bytes] = sys.stdin.buffer
+        # unbuffered: a read returns what the pipe has, and holds no lock that
+        # would stop the interpreter from exiting while it waits
+        source: IO[bytes] = open(sys.stdin.fileno(), "rb", buffering=0,  # noqa: SIM115
+                                 closefd=False)
         name, size = "<stdin>", None
     else:
         try:
@@ -148,73 +212,104 @@ def _smooth(args: argparse.Namespace) -> int:
         except OSError as exc:
             raise UsageError(f"{args.input}: {exc.strerror}") from exc
         name, size = args.input, os.fstat(source.fileno()).st_size
-    stream = CsvStream(source, opts, name, state)
-    rest = b""
-    if state is None:
-        rest = stream.read_header()
-        out = open(args.output, "wb") if args.output else sys.stdout.buffer  # noqa: SIM115
-        rejects = open(args.rejects, "wb") if args.rejects else None  # noqa: SIM115
-    else:  # resume: drop whatever was written after the checkpoint
-        source.seek(stream.position.offset)
-        out = _reopen(Path(args.output), state["output_bytes"])
-        rejects = _reopen(args.rejects, state.get("rejects_bytes", 0)) if args.rejects else None
-    if rejects is not None and rejects.tell() == 0:
-        rejects.write(b"line,reason,text\n")
-    signals = _Signals(stream)
-    progress = _progress(args, size, stream.position.offset)
-
-    def commit() -> None:
-        out.flush()
-        if rejects is not None:
-            rejects.flush()
-        if args.checkpoint:
-            os.fsync(out.fileno())
-            if rejects is not None:
-                os.fsync(rejects.fileno())
-            write_checkpoint(args.checkpoint, {
-                **stream.checkpoint_data(), "output_bytes": out.tell(),
-                "rejects_bytes": rejects.tell() if rejects is not None else 0})
-
-    since = 0
-    writer = _Writer(out)
-    header_done = state is not None
-
-    def emit(table: Any) -> None:
-        nonlocal header_done
-        if not header_done:  # the columns are known after the first block
-            writer.put(stream.output_header())
-            header_done = True
-        writer.put(table)
-
+    out: IO[bytes] = sys.stdout.buffer
+    rejects: IO[bytes] | None = None
+    writer = progress = None
+    stream: CsvStream | None = None
     try:
-        for block, line, parsed in _prefetched(stream, rest, args.follow):
-            table, rejected = stream.process(block, line, parsed)
-            emit(table)
+        stream = CsvStream(source, opts, name, state, path=None if args.input == "-" else
+                           args.input, leave_partial_line=args.checkpoint is not None)
+        signals = _Signals(stream)
+        rest = stream.read_header() if state is None else b""
+        if state is not None:  # refused before a missing file is made anew
+            for path, saved, what in ((args.output, state.get("output"), "the output"),
+                                      (args.rejects, state.get("rejects"), "the rejects file")):
+                if path and saved and not Path(path).exists():
+                    raise UsageError(f"{what} {path} is missing, the checkpoint counts "
+                                     f"{saved.get('bytes')} bytes in it: put it back, or "
+                                     "remove the checkpoint to start over")
+        if args.output:
+            out = open_locked(args.output, "the output")
+        if args.rejects:
+            rejects = open_locked(args.rejects, "the rejects file")
+        if state is None:
+            for f in (out, rejects):
+                if f is not None and f is not sys.stdout.buffer and is_regular(f):
+                    f.truncate(0)
+        else:
+            stream.check_input()
+            _resume(out, state.get("output"), "the output", args.output)
+            if rejects is not None:
+                _resume(rejects, state.get("rejects"), "the rejects file", args.rejects)
+        if args.checkpoint:
+            remove_stale_temporaries(args.checkpoint)
+        signals.started = True
+        if rejects is not None and rejects.tell() == 0:
+            rejects.write(b"line,reason,text\n")
+        progress = _progress(args, size, stream.position.offset)
+        writer = _Writer(out)
+
+        def commit() -> None:
+            writer.drain()
+            out.flush()
+            if rejects is not None:
+                rejects.flush()
+            if args.checkpoint:
+                os.fsync(out.fileno())
+                if rejects is not None:
+                    os.fsync(rejects.fileno())
+                write_checkpoint(args.checkpoint, {
+                    **stream.checkpoint_data(), "output": _fingerprint(out),
+                    "rejects": _fingerprint(rejects) if rejects is not None else None})
+
+        # a checkpoint holds the layout once the header is out
+        header_done = stream.layout is not None
+
+        def emit(table: Any) -> None:
+            nonlocal header_done
+            if not header_done:  # the columns are decided with the first rows
+                writer.put(stream.output_header())
+                header_done = True
+            writer.put(table)
+
+        since = 0
+        # following, or reading a pipe: the rows go out as they come in
+        live = args.follow or not is_regular(source)
+        for block, parsed in _prefetched(stream, rest, args.follow):
+            line = stream.position.line
+            table, rejected = stream.process(block, parsed)
+            if table is not None:
+                emit(table)
             _report(rejected, rejects, args.on_bad_lines == "warn", name)
+            _tell(stream, args.quiet)
             if progress is not None:
-                progress.update(len(block))
+                progress.update(block.size)
             since += stream.position.line - line  # the lines the block held
             if args.checkpoint and since >= args.checkpoint_every:
-                writer.drain()
                 commit()
                 since = 0
+            elif live:  # a live reader of the output sees each block
+                writer.drain()
+                out.flush()
             if stream.stop:
                 break
-        if stream.names is None:  # no data line at all: the header alone
-            stream.process(b"", stream.position.line)
-        emit(None)
-        writer.drain()
+        if not header_done and not args.checkpoint:  # the header alone: final
+            writer.put(stream.output_header())
         commit()
+        if stream.partial_line is not None and not args.quiet:
+            print(f"streamstats: note: {name}, line {stream.partial_line} has no line end "
+                  "yet: left for the next run", file=sys.stderr)
+        _tell(stream, args.quiet)
     finally:
-        writer.close()
+        if writer is not None:
+            writer.close()
         if progress is not None:
             progress.close()
-        if out is not sys.stdout.buffer:
-            out.close()
-        if rejects is not None:
-            rejects.close()
-        if source is not sys.stdin.buffer:
-            source.close()
+        for f in (out, rejects):
+            if f is not None and f is not sys.stdout.buffer:
+                f.close()
+        # after a rotation the stream reads another file
+        (source if stream is None else stream.source).close()
     if not args.quiet:
         c = stream.position.counts
         print(f"streamstats: {name}: {c.read} rows read, {c.written} written, {c.rejected} "
@@ -222,22 +317,67 @@ def _smooth(args: argparse.Namespace) -> int:
     return 0 if signals.received is None else 128 + signals.received
 
 
-def _prefetched(stream: CsvStream, rest: bytes, follow: bool
-                ) -> Iterator[tuple[bytes, int, Any]]:
+def _fingerprint(f: IO[bytes]) -> dict[str, Any]:
+    """The committed size of an output and the hash of its last bytes."""
+    size = f.tell()
+    start = max(0, size - TAIL_BYTES)
+    return {"bytes": size, "sha256": tail_digest(read_at(f, start, size - start))}
+
+
+def _resume(f: IO[bytes], saved: dict[str, Any] | None, what: str, path: str) -> None:
+    """Cut an output back to what the checkpoint committed, once it is sure the
+    file is the one the checkpoint wrote (not removed, shortened or replaced)."""
+    if saved is None:  # not written by the checkpointed run (e.g. --rejects added)
+        f.truncate(0)
+        return
+    try:
+        size, digest = int(saved["bytes"]), str(saved["sha256"])
+    except (KeyError, TypeError, ValueError):
+        raise CheckpointError("the checkpoint is damaged (its output record): remove it to "
+                              "start over") from None
+    if is_regular(f):
+        have = os.fstat(f.fileno()).st_size
+        start = max(0, size - TAIL_BYTES)
+        if have < size or tail_digest(read_at(f, start, size - start)) != digest:
+            why = (f"has {have} bytes where the checkpoint counts {size}" if have < size
+                   else "is not the file the checkpoint wrote")
+            raise UsageError(f"{what} {path} {why}: it was removed, shortened or replaced "
+                             "since; put it back, or remove the checkpoint to start over")
+        f.truncate(size)
+    f.seek(size)
+
+
+def _tell(stream: CsvStream, quiet: bool) -> None:
+    while stream.notes:
+        note = stream.notes.pop(0)
+        if not quiet:
+            print(f"streamstats: note: {note}", file=sys.stderr)
+
+
+def _prefetched(stream: CsvStream, rest: bytes, follow: bool) -> Iterator[tuple[Any, Any]]:
     """The stream's blocks, each read and parsed by a second thread while the
-    previous one is smoothed (pyarrow releases the GIL)."""
+    previous one is smoothed (pyarrow releases the GIL). Waiting for input (a
+    pipe, --follow) does not keep a stop request from being seen."""
     items: queue.Queue = queue.Queue(maxsize=2)
 
     def work() -> None:
         try:
-            for block, line in stream.blocks(rest, follow):
-                items.put((block, line, stream.parse(block)))
+            for block in stream.blocks(rest, follow):
+                items.put((block, stream.parse(block) if block.restart is None else None))
         except BaseException as exc:  # handed to the consumer
             items.put(exc)
         items.put(None)
 
     threading.Thread(target=work, daemon=True, name="streamstats-reader").start()
-    while (item := items.get()) is not None:
+    while True:
+        try:
+            item = items.get(timeout=0.2)
+        except queue.Empty:
+            if stream.stop:
+                return
+            continue
+        if item is None:
+            return
         if isinstance(item, BaseException):
             raise item
         yield item
@@ -294,14 +434,6 @@ class _Writer:
 
 
 _DONE = object()
-
-
-def _reopen(path: Path, size: int) -> IO[bytes]:
-    """Open for appending after truncating to ``size`` bytes (what was committed)."""
-    f = open(path, "r+b" if path.exists() else "w+b")  # noqa: SIM115
-    f.truncate(size)
-    f.seek(size)
-    return f
 
 
 def _report(rejected: list, rejects: IO[bytes] | None, warn: bool, name: str) -> None:

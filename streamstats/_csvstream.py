@@ -1,20 +1,30 @@
 """Smoothing a CSV stream in bounded chunks, per key, by time, resumable exactly.
 
 The input is read in blocks of whole lines (so each block's byte offset and first
-line number are known), parsed by pyarrow with every column as text, converted and
-checked here (so a bad value rejects its line, not the block), and fed to an
+line number are known), parsed by pyarrow, converted and checked here (so a bad
+value rejects its line, not the block), and fed to an
 :class:`~streamstats.OnlineSmoother`. Each block's result is CSV text whose bytes do
 not depend on where the blocks fall (shortest round-trip floats), so a run resumed
 from a checkpoint (input offset, smoother state, output bytes) writes exactly what an
 uninterrupted run writes.
 
-A record must fit on one line (no newlines inside quoted fields).
+What the stream promises, whatever the blocks:
+
+- A record is one physical line. A line that cannot be one record (an unbalanced
+  quote, bytes that are not UTF-8, more than ``MAX_LINE_BYTES``) is a bad line of its
+  own; it never takes the next lines with it.
+- Which columns are smoothed is decided per column at its first value (a number:
+  smoothed; text: passed through), so a column empty at the start is decided when
+  its sensor first reports, not by the first block.
+- Missing-value spellings (``NA``, ``null``, ``NaN``, ...) mean "missing" in the
+  smoothed columns only; every other column is passed through byte for byte.
+- Time stamps are read in one format for the whole stream (``_csvtimes``).
 """
 
 from __future__ import annotations
 
+import csv
 import io
-import json
 import os
 import time
 from collections.abc import Iterator
@@ -29,17 +39,39 @@ import pyarrow.compute as pc
 import pyarrow.csv as pa_csv
 from numba import njit
 
+from ._checkpoint import (
+    TAIL_BYTES,
+    CheckpointError,
+    read_at,
+    read_checkpoint,
+    tail_digest,
+    write_checkpoint,
+)
+from ._csvtimes import TimeFormatError, decide_format, parse_times
+from ._decay import _is_duration
 from ._frame import MISSING_KEY, plain_key
 from ._online import OnlineSmoother
-from ._stats import STATS
+from ._stats import PAIRWISE, STATS
 
-__all__ = ["StreamOptions", "CsvStream", "DataError", "UsageError", "Rejected", "smooth_csv"]
+__all__ = ["StreamOptions", "CsvStream", "Block", "DataError", "UsageError", "Rejected",
+           "smooth_csv", "to_csv", "MAX_LINE_BYTES"]
 
 _TIME = "__streamstats_time__"
+#: a longer line is a bad line (an error under --on-bad-lines error)
+MAX_LINE_BYTES = 64 << 20
+#: the largest --chunk-size (a block is held in memory a few times over)
+MAX_CHUNK_BYTES = 1 << 30
+#: pandas' missing-value spellings (read_csv's defaults), for the smoothed columns
+NA_VALUES = ["", "#N/A", "#N/A N/A", "#NA", "-1.#IND", "-1.#QNAN", "-NaN", "-nan",
+             "1.#IND", "1.#QNAN", "<NA>", "N/A", "NA", "NULL", "NaN", "None", "n/a",
+             "nan", "null"]
+_NA_SET = pa.array(NA_VALUES)
+#: stamps tried per block to decide the time format (the others wait for a later block)
+_TRIES = 100
 
 
 class UsageError(Exception):
-    """The command does not fit the file (exit code 2)."""
+    """The command does not fit the files or the options (exit code 2)."""
 
 
 class DataError(Exception):
@@ -53,6 +85,22 @@ class Rejected:
     line: int
     reason: str
     text: str
+
+
+@dataclass
+class Block:
+    """Whole lines of the input: ``data`` (bytes handed to the parser), the number
+    of the first line, ``size`` (input bytes it covers: more than ``data`` when an
+    over-long line was dropped), lines already rejected while reading, the last
+    bytes it covers (for the input's fingerprint) and, after a rotation, the new
+    file's header size (the stream restarts there)."""
+
+    data: bytes
+    line: int
+    size: int
+    rejected: list[Rejected] = field(default_factory=list)
+    tail: bytes | None = None
+    restart: int | None = None
 
 
 @dataclass
@@ -72,21 +120,46 @@ class StreamOptions:
     time_column: str | None = None
     key_column: str | None = None
     columns: list[str] | None = None
+    time_format: str | None = None
     on_bad_lines: str = "error"
     late: str = "error"
     chunk_size: int = 4 << 20
 
     def __post_init__(self) -> None:
+        """Every option checked, and the smoother built once, before any file is
+        touched."""
         self.stats = tuple(self.stats)
         for s in self.stats:
             if s not in STATS:
                 raise UsageError(f"unknown statistic {s!r}: choose from {', '.join(STATS)}")
+            if s in PAIRWISE:
+                raise UsageError(f"--stats {s}: the command smooths each column on its own; "
+                                 "for pairwise cov/corr use the Python API (df.ewa.cov)")
+        if not self.stats or len(set(self.stats)) != len(self.stats):
+            raise UsageError(f"--stats must name each statistic once, got {','.join(self.stats)}")
         if self.on_bad_lines not in ("error", "skip", "warn"):
             raise UsageError(f"on_bad_lines must be error, skip or warn, got {self.on_bad_lines!r}")
         if self.late not in ("error", "drop"):
             raise UsageError(f"late must be error or drop, got {self.late!r}")
-        if self.chunk_size < 1:
-            raise UsageError(f"chunk_size must be >= 1 byte, got {self.chunk_size}")
+        if not 1 <= self.chunk_size <= MAX_CHUNK_BYTES:
+            raise UsageError(f"chunk_size must be 1 to {MAX_CHUNK_BYTES} bytes, got "
+                             f"{self.chunk_size}")
+        if self.columns is not None:
+            if len(set(self.columns)) != len(self.columns) or not self.columns:
+                raise UsageError(f"--columns must name each column once, got {self.columns}")
+            for flag, col in (("--time-column", self.time_column),
+                              ("--key-column", self.key_column)):
+                if col is not None and col in self.columns:
+                    raise UsageError(f"--columns names {col!r}, which is the {flag}")
+        if self.time_column is not None and self.time_column == self.key_column:
+            raise UsageError(f"{self.time_column!r} cannot be both --time-column and "
+                             "--key-column")
+        if self.time_format is not None and self.time_column is None:
+            raise UsageError("--time-format needs --time-column")
+        if _is_duration(self.halflife) and self.time_column is None:
+            raise UsageError(f"--halflife {self.halflife} is a duration: give --time-column "
+                             "(or a number of rows)")
+        self.smoother(["x"])  # the decay and the statistics' options
 
     def smoother(self, names: list[str]) -> OnlineSmoother:
         decay = {k: getattr(self, k) for k in ("beta", "alpha", "span", "com", "halflife")
@@ -127,19 +200,31 @@ class _Position:
 class CsvStream:
     """The engine behind ``streamstats smooth`` and :func:`smooth_csv`.
 
-    ``read_header()`` reads the header; ``blocks()`` yields blocks of whole lines;
-    ``process(block)`` smooths one into an output table (:func:`to_csv` makes its
-    CSV lines) and the lines it rejected; ``checkpoint_data()`` is what resumes it.
+    ``read_header()`` reads the header; ``blocks()`` yields :class:`Block` s of whole
+    lines; ``process(block)`` smooths one into an output table (:func:`to_csv` makes
+    its CSV lines) and the lines it rejected; ``checkpoint_data()`` is what resumes
+    it and ``check_input()`` what a resumed run checks first.
+
+    ``leave_partial_line``: a last line without its line end is left for later (a
+    logger may be writing it) rather than read as complete.
     """
 
     def __init__(self, source: IO[bytes], options: StreamOptions, name: str = "<stdin>",
-                 state: dict[str, Any] | None = None) -> None:
-        self.source, self.options, self.name = source, options, name
+                 state: dict[str, Any] | None = None, *, path: str | Path | None = None,
+                 leave_partial_line: bool = False) -> None:
+        self.source, self.options, self.name, self.path = source, options, name, path
+        self.leave_partial_line = leave_partial_line
         self.header: list[str] | None = None
-        self.names: list[str] | None = None  # the columns smoothed
-        self.time_kind: str | None = None
+        self.header_size = 0
+        self.kinds: dict[str, str | None] = {}  # candidate column -> number/text/None
+        self.layout: list[tuple[str, str | None]] | None = None  # fixed with the header
+        self.time_format: str | None = None
         self.smoother: OnlineSmoother | None = None
         self.position = _Position()
+        self.tail = b""  # the last input bytes consumed
+        self.partial_line: int | None = None  # the line left unfinished at the end
+        self._recent = b""  # the last bytes read, to see a followed file rewritten
+        self.notes: list[str] = []  # what the caller should tell the user
         self.stop = False  # set by a signal handler: finish the block, then stop
         if state is not None:
             self._restore(state)
@@ -147,14 +232,16 @@ class CsvStream:
     # -- checkpoints -------------------------------------------------------------------
     def checkpoint_data(self) -> dict[str, Any]:
         return {
-            "version": 1,
             "options": self.options.fingerprint(),
             "offset": self.position.offset,
             "line": self.position.line,
             "counts": asdict(self.position.counts),
             "header": self.header,
-            "names": self.names,
-            "time_kind": self.time_kind,
+            "header_size": self.header_size,
+            "kinds": self.kinds,
+            "layout": self.layout,
+            "time_format": self.time_format,
+            "input_tail": {"bytes": len(self.tail), "sha256": tail_digest(self.tail)},
             "smoother": None if self.smoother is None else self.smoother.to_dict(),
         }
 
@@ -162,29 +249,101 @@ class CsvStream:
         if state.get("options") != self.options.fingerprint():
             raise UsageError("the checkpoint was written with other options: rerun the same "
                              "command, or remove the checkpoint to start over")
-        self.position = _Position(state["offset"], state["line"], Counts(**state["counts"]))
-        self.header, self.names = state["header"], state["names"]
-        self.time_kind = state["time_kind"]
-        if state["smoother"] is not None:
-            self.smoother = OnlineSmoother.from_dict(state["smoother"])
+        try:
+            counts = Counts(**state["counts"])
+            for value in asdict(counts).values():
+                if not isinstance(value, int) or value < 0:
+                    raise ValueError("counts must be whole numbers >= 0")
+            offset, line = state["offset"], state["line"]
+            if not (isinstance(offset, int) and isinstance(line, int) and offset > 0
+                    and line >= 2):
+                raise ValueError(f"offset {offset!r} / line {line!r}")
+            header = state["header"]
+            if not (isinstance(header, list) and all(isinstance(c, str) for c in header)):
+                raise ValueError("header")
+            self.position = _Position(offset, line, counts)
+            self.header, self.header_size = header, int(state["header_size"])
+            self.kinds = dict(state["kinds"])
+            self.layout = (None if state["layout"] is None
+                           else [(c, s) for c, s in state["layout"]])
+            self.time_format = state["time_format"]
+            tail = state["input_tail"]
+            self._expected_tail = (int(tail["bytes"]), str(tail["sha256"]))
+            if state["smoother"] is not None:
+                self.smoother = OnlineSmoother.from_dict(state["smoother"])
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            raise CheckpointError(f"the checkpoint is damaged ({type(exc).__name__}: {exc}): "
+                                  "remove it to start over") from None
+
+    def check_input(self) -> None:
+        """On resume: the input must still be the file the checkpoint read (same
+        header, same bytes just before the offset, at least that long); a rotated,
+        replaced or truncated file is refused. Leaves the source at the offset."""
+        offset = self.position.offset
+        size, digest = self._expected_tail
+        start = max(0, offset - size)
+        got = read_at(self.source, start, offset - start)
+        if len(got) < offset - start:
+            raise UsageError(f"{self.name} is shorter than where the checkpoint stopped "
+                             f"(byte {offset}): it was truncated or rotated; remove the "
+                             "checkpoint to start over")
+        head = read_at(self.source, 0, self.header_size)
+        if (_split_header(head.decode("utf-8-sig", "replace").rstrip("\r\n")) != self.header
+                or tail_digest(got) != digest):
+            raise UsageError(f"{self.name} is not the file the checkpoint was reading (its "
+                             "header or the bytes before the checkpoint differ: rotated, "
+                             "replaced or edited?); remove the checkpoint to start over")
+        self.tail = got
+        self._recent = got[-64:]
+        self.source.seek(offset)
 
     # -- reading -----------------------------------------------------------------------
+    def _read(self, size: int) -> bytes:
+        """What the source has, up to ``size`` bytes, without waiting for more (a
+        pipe returns what has arrived)."""
+        read1 = getattr(self.source, "read1", None)
+        return read1(size) if read1 is not None else self.source.read(size)
+
     def read_header(self) -> bytes:
         """The header line (the source is at the start); returns bytes read past it."""
-        data = b""
+        data = bytearray()
         while b"\n" not in data:
-            more = self.source.read(min(self.options.chunk_size, 1 << 16))
+            more = self._read(min(self.options.chunk_size, 1 << 16))
             if not more:
                 break
             data += more
-        if not data.strip():
-            raise DataError(f"{self.name}: the file is empty (no header line)")
-        line, newline, rest = data.partition(b"\n")
-        self.position.offset = len(line) + len(newline)
+            if len(data) > MAX_LINE_BYTES and b"\n" not in data:
+                raise DataError(f"{self.name}, line 1: no line end in the first "
+                                f"{MAX_LINE_BYTES} bytes (is this a CSV file?)")
+        self._recent = bytes(data[-64:])
+        line, newline, rest = bytes(data).partition(b"\n")
+        self._set_header(line)
+        self.header_size = len(line) + len(newline)
+        self.position.offset = self.header_size
         self.position.line = 2
-        self.header = _split_header(line.decode("utf-8-sig").rstrip("\r"))
-        self._check_columns()
+        self.tail = (line + newline)[-TAIL_BYTES:]
         return rest
+
+    def _set_header(self, line: bytes) -> None:
+        if not line.strip():
+            raise DataError(f"{self.name}: the file is empty (no header line)")
+        try:
+            text = line.decode("utf-8-sig").rstrip("\r")
+        except UnicodeDecodeError as exc:
+            raise DataError(f"{self.name}, line 1: the header is not UTF-8 text (byte "
+                            f"{exc.start}): convert the file to UTF-8") from None
+        if "\r" in text:
+            raise DataError(f"{self.name}, line 1: a carriage return inside the line: the "
+                            "file ends its lines with CR alone; convert it (e.g. mac2unix)")
+        try:
+            header = _split_header(text)
+        except csv.Error as exc:
+            raise DataError(f"{self.name}, line 1: the header is not CSV ({exc})") from None
+        if self.header is not None and header != self.header:
+            raise DataError(f"{self.name}: the new file's header {header} differs from the "
+                            f"stream's {self.header}")
+        self.header = header
+        self._check_columns()
 
     def _check_columns(self) -> None:
         o, header = self.options, self.header
@@ -198,87 +357,195 @@ class CsvStream:
             if col not in header:
                 raise UsageError(f"{self.name}: --columns names {col!r}, which is not a column "
                                  f"(header: {', '.join(header)})")
+        if not self.kinds:
+            if o.columns is not None:
+                self.kinds = {c: "number" for c in o.columns}
+            else:
+                self.kinds = {c: None for c in header if c not in (o.time_column, o.key_column)}
+            if not self.kinds:
+                raise UsageError(f"{self.name}: no column to smooth (only time and key columns)")
 
     def blocks(self, rest: bytes = b"", follow: bool = False, poll: float = 0.2
-               ) -> Iterator[tuple[bytes, int]]:
-        """Blocks of whole lines with the number of their first line (``rest``: bytes
-        already read); with ``follow``, waits for more at the end until ``stop``."""
+               ) -> Iterator[Block]:
+        """Blocks of whole lines; with ``follow``, waits for more at the end until
+        ``stop``, and starts over on a file that was truncated or replaced
+        (rotation), as ``tail -F`` does."""
         line = self.position.line
+        pending = bytearray(rest)
+        carried = True  # pending may hold whole lines not given out yet
         while True:
-            data = self.source.read(self.options.chunk_size)
+            if carried:
+                carried = False
+                cut = pending.rfind(b"\n") + 1
+                if cut:  # before waiting for more: a pipe may not send more for long
+                    block = Block(bytes(pending[:cut]), line, cut)
+                    del pending[:cut]
+                    yield block
+                    line += block.data.count(b"\n")
+                    if self.stop:
+                        return
+            if follow and self._rewritten():  # copytruncate: the same file, new bytes
+                restart = self._restart("truncated")
+                if pending:
+                    self.notes.append(f"{self.name}, line {line}: an unfinished last line "
+                                      "was dropped at the truncation")
+                pending, line, carried = bytearray(restart[1]), 2, True
+                yield Block(b"", 2, restart[0], tail=restart[2], restart=restart[0])
+                continue
+            data = self._read(self.options.chunk_size)
+            if data and follow:
+                self._recent = (self._recent + data)[-64:]
             if not data:
                 if follow and not self.stop:
+                    restart = self._rotated()
+                    if restart is not None:
+                        if pending:
+                            self.notes.append(f"{self.name}, line {line}: an unfinished last "
+                                              "line was dropped at the rotation")
+                        pending, line, carried = bytearray(restart[1]), 2, True
+                        yield Block(b"", 2, restart[0], tail=restart[2], restart=restart[0])
+                        continue
                     time.sleep(poll)
                     continue
-                if rest and not follow:  # a last line without a newline (when following,
-                    yield rest, line     # it may still be being written: leave it)
+                if pending and not follow:
+                    if self.leave_partial_line:
+                        self.partial_line = line
+                    else:
+                        yield Block(bytes(pending), line, len(pending))
                 return
-            data = rest + data
-            cut = data.rfind(b"\n") + 1
-            if cut == 0:
-                rest = data
+            start = len(pending)
+            pending += data
+            cut = data.rfind(b"\n")
+            if cut < 0:
+                if len(pending) > MAX_LINE_BYTES:
+                    block, after = self._drop_long_line(pending, line)
+                    pending, carried = bytearray(after), True
+                    yield block
+                    line += 1
                 continue
-            rest = data[cut:]
-            yield data[:cut], line
-            line += data.count(b"\n", 0, cut)
+            cut += start + 1
+            block = Block(bytes(pending[:cut]), line, cut)
+            del pending[:cut]
+            yield block
+            line += block.data.count(b"\n")
             if self.stop:
                 return
 
-    def parse(self, block: bytes) -> tuple[pa.Table, list[tuple[int, str]]]:
-        """The block's rows as text columns, and its malformed lines (number within
-        the block, text). Safe to run in another thread."""
-        invalid: list[tuple[int, str]] = []
+    def _drop_long_line(self, pending: bytearray, line: int) -> tuple[Block, bytes]:
+        """A line longer than ``MAX_LINE_BYTES``: an error, or read to its end and
+        given as a bad line (the block holds an empty line in its place); also
+        returns the bytes read past its end."""
+        if self.options.on_bad_lines == "error":
+            raise DataError(f"{self.name}, line {line}: longer than {MAX_LINE_BYTES} bytes")
+        reject = Rejected(line, f"longer than {MAX_LINE_BYTES} bytes",
+                          bytes(pending[:60]).decode("utf-8", "replace") + "...")
+        size, last = len(pending), bytes(pending[-TAIL_BYTES:])
+        while True:
+            data = self._read(self.options.chunk_size)
+            end = data.find(b"\n")
+            if not data or end >= 0:  # no line end at all: the rest is that line
+                taken = data[: end + 1] if data else b""
+                last = (last + taken)[-TAIL_BYTES:]
+                return (Block(b"\n", line, size + len(taken), [reject], tail=last),
+                        data[len(taken):])
+            size += len(data)
+            last = (last + data)[-TAIL_BYTES:]
 
-        def handler(row: Any) -> str:
-            invalid.append((row.number, row.text))
-            return "skip"
+    def _rewritten(self) -> bool:
+        """Whether the file followed was truncated (and maybe written again) under
+        the reader: shorter than what was read, or other bytes where the last ones
+        read were."""
+        if self.path is None or not self._recent:
+            return False
+        here = self.source.tell()
+        if os.fstat(self.source.fileno()).st_size < here:
+            return True
+        return read_at(self.source, here - len(self._recent), len(self._recent)) != self._recent
 
-        header = self.header
-        if not block.strip():  # only blank lines (or the end of a file with just a header)
-            return pa.table({c: pa.array([], pa.string()) for c in header}), invalid
-
-        def read(numbers: set) -> pa.Table:
-            types = {c: pa.float64() if c in numbers else pa.string() for c in header}
-            return pa_csv.read_csv(
-                io.BytesIO(block),
-                read_options=pa_csv.ReadOptions(column_names=header, use_threads=False),
-                parse_options=pa_csv.ParseOptions(invalid_row_handler=handler),
-                convert_options=pa_csv.ConvertOptions(column_types=types,
-                                                      strings_can_be_null=True))
-
-        # once the numeric columns are known, Arrow parses them as numbers; a block
-        # with a bad value among them is read again as text, to find the bad lines
+    def _rotated(self) -> tuple[int, bytes, bytes] | None:
+        """When following a path that now names another file (a rename rotation):
+        the old one read to its end, open the new one as :meth:`_restart` does."""
+        if self.path is None:
+            return None
         try:
-            return read(set(self.names or ())), invalid
-        except pa.ArrowInvalid:
-            invalid.clear()
-            return read(set()), invalid
+            now = os.stat(self.path)
+        except OSError:
+            return None  # between the rename and the new file: wait
+        here = os.fstat(self.source.fileno())
+        if (now.st_dev, now.st_ino) == (here.st_dev, here.st_ino) or now.st_size == 0:
+            return None
+        self.source.close()
+        self.source = open(self.path, "rb")  # noqa: SIM115
+        return self._restart("replaced (rotated)")
 
-    def process(self, block: bytes, first_line: int, parsed: Any = None
+    def _restart(self, why: str) -> tuple[int, bytes, bytes]:
+        """Read the header of the file followed from its start (it must be the
+        stream's); returns (header size, bytes read past it, header bytes)."""
+        self.notes.append(f"{self.name} was {why}: reading the new file from its start")
+        self.source.seek(0)
+        rest = self.read_header()
+        return self.header_size, rest, self.tail
+
+    def parse(self, block: Block) -> tuple[pa.Table, list[tuple[int, str]], list[Rejected]]:
+        """The block's rows (smoothed columns known to be numbers as float64, the rest
+        as text exactly as written), its malformed lines (number within the block,
+        text), and the lines that cannot be records at all (bad quotes, not UTF-8).
+        Safe to run in another thread."""
+        data = block.data
+        header = self.header
+        if not data.strip():  # only blank lines
+            return pa.table({c: pa.array([], pa.string()) for c in header}), [], []
+        lines = _LineIndex(data)
+        numbers = {c for c, kind in self.kinds.items() if kind == "number"}
+        table, invalid = _read_block(data, header, numbers)
+        if table is None:
+            table, invalid = _read_block(data, header, set())
+        if table is None or table.num_rows + len(invalid) != lines.records:
+            # a quote or byte problem spilled over line ends: confine it to its line
+            data, broken = lines.without_broken(data, block.line)
+            table, invalid = _read_block(data, header, set())
+            if table is None or table.num_rows + len(invalid) + len(broken) != lines.records:
+                raise DataError(f"{self.name}, lines {block.line}-{lines.last(block.line)}: "
+                                "cannot be split into records")
+            return table, invalid, broken
+        return table, invalid, []
+
+    def process(self, block: Block, parsed: Any = None
                 ) -> tuple[pa.Table | None, list[Rejected]]:
         """Smooth one block (``parsed``: its :meth:`parse`, if done already): the
         output rows as a table (None if none) and the lines it left out."""
-        table, invalid = parsed if parsed is not None else self.parse(block)
+        if block.restart is not None:  # a new file after a rotation
+            self.position.offset, self.position.line = block.restart, 2
+            self.tail = block.tail or b""
+            return None, []
+        first_line = block.line
+        table, invalid, broken = parsed if parsed is not None else self.parse(block)
         header = self.header
-        lines = _line_numbers(block, first_line, {n for n, _ in invalid}, table.num_rows)
-        rejected = [Rejected(first_line + n - 1, f"expected {len(header)} fields", text)
-                    for n, text in invalid]
+        lines = _line_numbers(block.data, first_line, {n for n, _ in invalid}, table.num_rows)
+        rejected = [*block.rejected, *broken]
+        rejected += [Rejected(first_line + n - 1, f"expected {len(header)} fields, got "
+                              f"{_field_count(text)}", text) for n, text in invalid]
         n = table.num_rows
-        self.position.counts.read += n + len(invalid)
-        if self.names is None:
-            self._learn_columns(table)
+        self.position.counts.read += n + len(invalid) + len(block.rejected) + len(broken)
+        self._decide_kinds(table, lines)
+        if n and self.smoother is None:
+            self.smoother = self.options.smoother(
+                [c for c, kind in self.kinds.items() if kind != "text"])
         bad = np.zeros(n, dtype=bool)
         reasons: dict[int, str] = {}
         values = {}
-        for col in self.names:
-            x, why = _numbers(table.column(col), col)
+        for col in (self.smoother.params["columns"] if self.smoother else ()):
+            if self.kinds[col] == "number":
+                x, why = _numbers(table.column(col), col)
+                _mark(bad, reasons, why)
+            else:  # text, or no value yet: missing
+                x = np.full(n, np.nan)
             values[col] = x
-            _mark(bad, reasons, why)
         times = None
-        if self.options.time_column:
-            times, why = self._times(table.column(self.options.time_column))
+        if self.options.time_column and n:
+            times, why = self._times(table.column(self.options.time_column), lines)
             _mark(bad, reasons, why)
-        texts = _Lines(block, first_line)
+        texts = _Lines(block.data, first_line)
         rejected += [Rejected(int(lines[i]), reasons[i], texts[lines[i]])
                      for i in np.flatnonzero(bad)]
         if rejected and self.options.on_bad_lines == "error":
@@ -298,94 +565,122 @@ class CsvStream:
             rejected += [Rejected(int(lines[i]), "late time stamp", texts[lines[i]])
                          for i in np.flatnonzero(late)]
             keep &= ~late
-        whole = bool(keep.all())
-        frame = pd.DataFrame({c: values[c] if whole else values[c][keep] for c in self.names})
-        if self.options.key_column:
-            frame[self.options.key_column] = pd.Categorical.from_codes(
-                codes if whole else codes[keep], categories=uniques)
-        if times is not None:
-            frame[_TIME] = times[keep]
-        if self.smoother is None:
-            self.smoother = self.options.smoother(self.names)
-        try:
-            result = self.smoother.update(frame) if len(frame) else None
-        except ValueError as exc:
-            raise DataError(f"{self.name}, lines {first_line}-{first_line + n}: {exc}") from exc
+        result = None
+        if keep.any():
+            whole = bool(keep.all())
+            frame = pd.DataFrame({c: v if whole else v[keep] for c, v in values.items()})
+            if self.options.key_column:
+                frame[self.options.key_column] = pd.Categorical.from_codes(
+                    codes if whole else codes[keep], categories=uniques)
+            if times is not None:
+                frame[_TIME] = times if whole else times[keep]
+            try:
+                result = self.smoother.update(frame)
+            except ValueError as exc:
+                raise DataError(f"{self.name}, lines {first_line}-{_last_line(block)}: "
+                                f"{exc}") from exc
         counts = self.position.counts
         counts.rejected += sum(r.reason != "late time stamp" for r in rejected)
         counts.late += int(late.sum())
         counts.written += int(keep.sum())
-        self.position.offset += len(block)
-        self.position.line = first_line + block.count(b"\n")
+        self.position.offset += block.size
+        self.position.line = first_line + block.data.count(b"\n")
+        self.tail = _tail(self.tail, block)
         out = None if result is None else self._output_table(table, keep, result)
         return out, sorted(rejected, key=lambda r: r.line)
 
+    def _decide_kinds(self, table: pa.Table, lines: np.ndarray) -> None:
+        """Each undecided column is decided at its first value: smoothed if it is a
+        number, passed through if it is text."""
+        for col, kind in self.kinds.items():
+            if kind is not None or table.num_rows == 0:
+                continue
+            column = table.column(col)
+            present = pc.invert(pc.is_in(column, value_set=_NA_SET))
+            present = pc.and_kleene(present, pc.is_valid(column))
+            where = pc.index(present, True).as_py()
+            if where < 0:
+                continue
+            value = column[where].as_py()
+            try:
+                float(value)
+                self.kinds[col] = "number"
+            except ValueError:
+                self.kinds[col] = "text"
+                if self.layout is not None and len(self.options.stats) > 1 and any(
+                        c == col and s is not None for c, s in self.layout):
+                    raise DataError(
+                        f"{self.name}, line {int(lines[where])}, column {col!r}: "
+                        f"{_show(value)} is text, but the column had no value before and "
+                        "its statistics are already in the output header: name the columns "
+                        "to smooth with --columns") from None
+                self.notes.append(f"column {col!r} is passed through as text (line "
+                                  f"{int(lines[where])}: {_show(value)} is not a number)")
+
     def _layout(self) -> list[tuple[str, str | None]]:
         """The output columns: (input column, statistic or None for text passed
-        through), in the input's order; a smoothed column becomes one column per
-        statistic."""
-        stats, smoothed = self.options.stats, set(self.names)
-        return [(c, s) for c in self.header for s in (stats if c in smoothed else (None,))]
+        through), in the input's order; a column to smooth (or not decided yet)
+        becomes one column per statistic. Fixed when the header is written."""
+        if self.layout is None:
+            stats = self.options.stats
+            self.layout = [(c, s) for c in self.header
+                           for s in (stats if self.kinds.get(c, "text") != "text" else (None,))]
+        return self.layout
 
     def output_header(self) -> bytes:
         one = len(self.options.stats) == 1
         names = [c if s is None or one else f"{c}_{s}" for c, s in self._layout()]
-        return (",".join(_quote(n) for n in names) + "\n").encode()
+        text = io.StringIO()
+        csv.writer(text, lineterminator="\n").writerow(names)
+        return text.getvalue().encode()
 
     def _output_table(self, table: pa.Table, keep: np.ndarray, result: pd.DataFrame
                       ) -> pa.Table:
         mask = None if keep.all() else pa.array(keep)
         values = result.to_numpy()
         stats = self.options.stats
-        where = {(c, s): j for j, (c, s) in
-                 enumerate((c, s) for c in self.names for s in stats)}
-        arrays = [(table.column(c) if mask is None else table.column(c).filter(mask))
-                  if s is None
-                  else pa.array(values[:, where[(c, s)]], from_pandas=True)
-                  for c, s in self._layout()]
+        smoothed = self.smoother.params["columns"]
+        where = {(c, s): j for j, (c, s) in enumerate((c, s) for c in smoothed for s in stats)}
+        arrays = []
+        for c, s in self._layout():
+            if s is None or self.kinds.get(c) == "text":  # text: exactly as it came in
+                column = table.column(c)
+                arrays.append(column if mask is None else column.filter(mask))
+            else:
+                arrays.append(pa.array(values[:, where[(c, s)]], from_pandas=True))
         return pa.table(arrays, names=[f"c{i}" for i in range(len(arrays))])
 
-    def _learn_columns(self, table: pa.Table) -> None:
-        o = self.options
-        if o.columns is not None:
-            self.names = list(o.columns)
-        elif table.num_rows == 0:  # nothing to tell numbers from text: take them all
-            self.names = [c for c in self.header if c not in (o.time_column, o.key_column)]
-        else:
-            skip = {o.time_column, o.key_column}
-            self.names = [c for c in self.header if c not in skip and _numeric(table.column(c))]
-        if not self.names:
-            raise UsageError(f"{self.name}: no numeric column to smooth (give --columns)")
-        if o.time_column:
-            column = table.column(o.time_column).drop_null()
-            self.time_kind = "s" if len(column) and _numeric(column) else "ns"
-
-    def _times(self, column: pa.ChunkedArray) -> tuple[np.ndarray, dict[int, str]]:
+    def _times(self, column: pa.ChunkedArray, lines: np.ndarray
+               ) -> tuple[np.ndarray, dict[int, str]]:
         name = self.options.time_column
-        if self.time_kind == "s":
-            values, why = _numbers(column, name)
-            return values, why
-        values = None
-        for target in (pa.timestamp("ns"), pa.timestamp("ns", "UTC")):
-            try:
-                values = pc.cast(column, target).to_numpy(zero_copy_only=False)
-                break
-            except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
-                continue
-        if values is None:  # not ISO 8601: let pandas find the format
-            parsed = pd.to_datetime(column.to_pandas(), utc=True, errors="coerce")
-            values = parsed.dt.tz_localize(None).to_numpy(dtype="datetime64[ns]")
-        values = values.astype("datetime64[ns]", copy=False)
-        why = {int(i): f"column {name!r}: {_show(column[int(i)].as_py())} is not a time stamp"
-               for i in np.flatnonzero(np.isnat(values))}
-        return values, why
+        column = column.combine_chunks()
+        if self.time_format is None:  # decided at the first stamp that is one
+            present = pc.not_equal(pc.utf8_trim_whitespace(column), "")
+            for i in np.flatnonzero(present.to_numpy(zero_copy_only=False))[:_TRIES]:
+                try:
+                    self.time_format = decide_format(column[int(i)].as_py().strip(),
+                                                     self.options.time_format)
+                except TimeFormatError as exc:
+                    raise UsageError(f"{self.name}, line {int(lines[i])}, column {name!r}: "
+                                     f"{exc}") from None
+                if self.time_format is not None:
+                    break
+            if self.time_format is None:  # none yet: every row of the block is bad
+                text = column.to_pylist()
+                return np.zeros(len(column)), {
+                    i: f"column {name!r}: {_show(v)} is not a time stamp"
+                    for i, v in enumerate(text)}
+        values, why = parse_times(column, self.time_format)
+        return values, {i: f"column {name!r}: {reason}" for i, reason in why.items()}
 
     def _keys(self, table: pa.Table) -> tuple[np.ndarray, list]:
-        """Each row's key as a code into the block's distinct keys (-1: missing);
-        without a key column, one key for all."""
+        """Each row's key as a code into the block's distinct keys (-1: missing, an
+        empty field); without a key column, one key for all."""
         if not self.options.key_column:
             return np.zeros(table.num_rows, dtype=np.intp), [()]
-        encoded = pc.dictionary_encode(table.column(self.options.key_column)).combine_chunks()
+        column = table.column(self.options.key_column)
+        column = pc.if_else(pc.equal(column, ""), pa.scalar(None, pa.string()), column)
+        encoded = pc.dictionary_encode(column).combine_chunks()
         codes = encoded.indices.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.intp)
         return codes, encoded.dictionary.to_pylist()
 
@@ -395,15 +690,102 @@ class CsvStream:
         if times is None or not keep.any():
             return np.zeros(len(keep), dtype=bool)
         t = times.view(np.int64) if times.dtype.kind == "M" else times
-        low = np.iinfo(np.int64).min if t.dtype.kind == "i" else -np.inf
-        streams = None if self.smoother is None else self.smoother._streams
-        last = {} if streams is None else dict(zip(streams.keys, streams.last.tolist()))
         if self.options.key_column:
             known = [*(plain_key(u) for u in uniques), MISSING_KEY]  # code -1: the last slot
         else:
             known = [()]
-        prev = np.array([last.get(k, low) for k in known], dtype=t.dtype)
-        return _late_rows(t, codes, prev, keep)
+        last = self.smoother.last_times(known) if self.smoother is not None else None
+        if last is None:
+            low = np.iinfo(np.int64).min if t.dtype.kind == "i" else -np.inf
+            last = np.full(len(known), low, dtype=t.dtype)
+        return _late_rows(t, codes, last.astype(t.dtype), keep)
+
+
+def _last_line(block: Block) -> int:
+    return block.line + max(block.data.count(b"\n") - 1, 0)
+
+
+def _tail(tail: bytes, block: Block) -> bytes:
+    if block.tail is not None:
+        return (tail + block.tail)[-TAIL_BYTES:] if len(block.tail) < TAIL_BYTES else block.tail
+    if len(block.data) >= TAIL_BYTES:
+        return block.data[-TAIL_BYTES:]
+    return (tail + block.data)[-TAIL_BYTES:]
+
+
+def _read_block(data: bytes, header: list[str], numbers: set[str]
+                ) -> tuple[pa.Table | None, list[tuple[int, str]]]:
+    """Arrow's parse of a block (None if Arrow refuses it) and its rows with the
+    wrong number of fields. Columns in ``numbers`` are read as float64 with the
+    missing-value spellings; every other column as text, exactly as written."""
+    invalid: list[tuple[int, str]] = []
+
+    def handler(row: Any) -> str:
+        invalid.append((row.number, row.text))
+        return "skip"
+
+    types = {c: pa.float64() if c in numbers else pa.string() for c in header}
+    try:
+        table = pa_csv.read_csv(
+            io.BytesIO(data),
+            read_options=pa_csv.ReadOptions(column_names=header, use_threads=False,
+                                            block_size=len(data) + 1),
+            parse_options=pa_csv.ParseOptions(invalid_row_handler=handler),
+            convert_options=pa_csv.ConvertOptions(column_types=types, null_values=NA_VALUES,
+                                                  strings_can_be_null=False,
+                                                  quoted_strings_can_be_null=False))
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return None, []
+    return table, invalid
+
+
+class _LineIndex:
+    """Where a block's lines start and end, and which of them hold a record."""
+
+    def __init__(self, data: bytes) -> None:
+        raw = np.frombuffer(data, dtype=np.uint8)
+        ends = np.flatnonzero(raw == 10)
+        if len(ends) == 0 or ends[-1] != len(raw) - 1:
+            ends = np.append(ends, len(raw))
+        self.starts = np.concatenate([[0], ends[:-1] + 1])
+        self.ends = ends
+        length = ends - self.starts
+        carriage = (length > 0) & (raw[np.maximum(ends - 1, 0)] == 13)
+        self.empty = (length == 0) | ((length == 1) & carriage)
+        self.records = int((~self.empty).sum())
+
+    def last(self, first_line: int) -> int:
+        return first_line + len(self.starts) - 1
+
+    def without_broken(self, data: bytes, first_line: int) -> tuple[bytes, list[Rejected]]:
+        """The block with every line that cannot be a record on its own (an
+        unbalanced quote, not UTF-8) blanked, and those lines as rejects."""
+        broken = []
+        for i in np.flatnonzero(~self.empty):
+            s, e = int(self.starts[i]), int(self.ends[i])
+            raw = data[s:e]
+            reason = None
+            try:
+                text = raw.decode("utf-8").rstrip("\r")
+            except UnicodeDecodeError as exc:
+                text = raw.decode("utf-8", "replace").rstrip("\r")
+                reason = f"not UTF-8 text (byte {exc.start + 1} of the line)"
+            if reason is None and '"' in text:
+                try:
+                    next(csv.reader([text], strict=True))
+                except csv.Error as exc:
+                    reason = f"a quote is not closed on its line ({exc})"
+            if reason is not None:
+                broken.append((s, e, Rejected(first_line + int(i), reason, text)))
+        if not broken:
+            return data, []
+        # blank the broken lines, keeping every line end (so line numbers stay)
+        pieces, at = [], 0
+        for s, e, _ in broken:
+            pieces.append(data[at:s])
+            at = e
+        pieces.append(data[at:])
+        return b"".join(pieces), [r for _, _, r in broken]
 
 
 @njit(cache=True, nogil=True)
@@ -422,55 +804,71 @@ def _late_rows(t, codes, last, keep):
 
 
 def to_csv(table: pa.Table) -> bytes:
-    """A block's output rows as CSV lines (floats in their shortest round-trip form,
-    a missing value as an empty field)."""
-    buf = io.BytesIO()
-    pa_csv.write_csv(table, buf, pa_csv.WriteOptions(include_header=False,
-                                                     quoting_style="needed"))
-    data = buf.getvalue()
-    if table.num_columns == 1 and data:  # one column: a missing value is not a blank line
-        data = b"\n".join(line or b'""' for line in data[:-1].split(b"\n")) + b"\n"
-    return data
+    """A block's output rows as CSV lines: floats in their shortest round-trip form,
+    a missing value as an empty field, text exactly as it came in (quoted only
+    when it must be: a comma, a quote or a line end in it)."""
+    if table.num_rows == 0:
+        return b""
+    columns = []
+    for column in table.columns:
+        column = column.combine_chunks()
+        if pa.types.is_floating(column.type):
+            columns.append(pc.cast(column, pa.string()))
+            continue
+        needs = pc.match_substring_regex(column, '[,"\r\n]')
+        if pc.any(needs).as_py():
+            escaped = pc.binary_join_element_wise(
+                '"', pc.replace_substring(column, '"', '""'), '"', "")
+            column = pc.if_else(needs, escaped, column)
+        columns.append(column)
+    if len(columns) == 1:  # one column: a missing value is not a blank line
+        columns[0] = pc.if_else(pc.fill_null(pc.equal(columns[0], ""), True),
+                                pa.scalar('""'), columns[0])
+    columns[-1] = pc.binary_join_element_wise(columns[-1], "\n", "", null_handling="replace",
+                                              null_replacement="")
+    rows = (columns[0] if len(columns) == 1 else
+            pc.binary_join_element_wise(*columns, ",", null_handling="replace",
+                                        null_replacement=""))
+    _, offsets, data = rows.buffers()
+    ends = np.frombuffer(offsets, dtype=np.int32)[rows.offset:rows.offset + len(rows) + 1]
+    return data.to_pybytes()[ends[0]:ends[-1]]
 
 
 def _split_header(text: str) -> list[str]:
-    import csv
-
     return next(csv.reader([text]))
 
 
-def _quote(name: str) -> str:
-    return f'"{name}"' if any(c in name for c in ',"\n') else name
-
-
-def _numeric(column: pa.ChunkedArray) -> bool:
-    """Whether a text column holds numbers: at least half of its values parse (the
-    others are then bad values of their lines, not a reason to drop the column)."""
-    present = column.drop_null()
-    if len(present) == 0:
-        return False
+def _field_count(text: str) -> int:
     try:
-        pc.cast(present, pa.float64())
-        return True
-    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
-        parsed = pd.to_numeric(present.to_pandas(), errors="coerce")
-        return bool(parsed.notna().mean() >= 0.5)
+        return len(next(csv.reader([text])))
+    except (csv.Error, StopIteration):
+        return 0
 
 
 def _numbers(column: pa.ChunkedArray, name: str) -> tuple[np.ndarray, dict[int, str]]:
-    """float64 values (missing = NaN) and, by row, why a value is not a finite number."""
-    try:
-        values = pc.cast(column, pa.float64()).to_numpy(zero_copy_only=False)
+    """float64 values (missing = NaN: a null or a missing-value spelling) and, by
+    row, why a value is not a finite number."""
+    if pa.types.is_floating(column.type):
+        values = np.asarray(column.to_numpy(), dtype=np.float64)
         bad = np.zeros(len(values), dtype=bool)
-    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):  # some text: find it
-        text = column.to_pandas()
-        values = pd.to_numeric(text, errors="coerce").to_numpy(dtype=np.float64)
-        said_nan = text.str.strip().str.lower().eq("nan").fillna(False).to_numpy(dtype=bool)
-        bad = np.isnan(values) & text.notna().to_numpy() & ~said_nan
+        text = None
+    else:
+        column = column.combine_chunks()
+        missing = pc.fill_null(pc.is_in(column, value_set=_NA_SET), True)
+        present = pc.if_else(missing, pa.scalar(None, pa.string()), column)
+        try:
+            values = pc.cast(present, pa.float64()).to_numpy(zero_copy_only=False)
+            bad = np.zeros(len(values), dtype=bool)
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):  # some text: find it
+            series = present.to_pandas()
+            values = pd.to_numeric(series, errors="coerce").to_numpy(dtype=np.float64)
+            bad = np.isnan(values) & series.notna().to_numpy()
+        text = column
     why = {}
     for i in np.flatnonzero(bad | np.isinf(values)):
         kind = "not a number" if bad[i] else "infinite"
-        why[int(i)] = f"column {name!r}: {_show(str(column[int(i)].as_py()))} is {kind}"
+        shown = _show(text[int(i)].as_py()) if text is not None else repr(float(values[i]))
+        why[int(i)] = f"column {name!r}: {shown} is {kind}"
     return values, why
 
 
@@ -491,20 +889,10 @@ def _line_numbers(block: bytes, first_line: int, invalid: set[int], rows: int) -
     the invalid ones (numbered from 1 within the block)."""
     if rows == 0:
         return np.zeros(0, dtype=np.int64)
-    raw = np.frombuffer(block, dtype=np.uint8)
-    ends = np.flatnonzero(raw == 10)
-    if len(ends) == 0 or ends[-1] != len(raw) - 1:
-        ends = np.append(ends, len(raw))
-    starts = np.concatenate([[0], ends[:-1] + 1])
-    length = ends - starts
-    carriage = (length > 0) & (raw[np.maximum(ends - 1, 0)] == 13)
-    empty = (length == 0) | ((length == 1) & carriage)
-    numbers = np.arange(1, len(starts) + 1)
-    valid = ~empty & ~np.isin(numbers, list(invalid))
-    found = first_line - 1 + numbers[valid]
-    if len(found) != rows:  # a quoted field spans lines: numbers are approximate
-        found = first_line + np.arange(rows)
-    return found
+    index = _LineIndex(block)
+    numbers = np.arange(1, len(index.starts) + 1)
+    valid = ~index.empty & ~np.isin(numbers, list(invalid))
+    return first_line - 1 + numbers[valid]
 
 
 class _Lines:
@@ -521,40 +909,28 @@ class _Lines:
         return text.decode("utf-8", "replace").rstrip("\r")
 
 
-def write_checkpoint(path: Path, data: dict[str, Any]) -> None:
-    """Atomically: a temporary file, fsync, rename, fsync of the folder."""
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    with open(tmp, "w", encoding="utf-8") as f:
-        json.dump(data, f)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
-    folder = os.open(path.parent, os.O_RDONLY)
-    try:
-        os.fsync(folder)
-    finally:
-        os.close(folder)
-
-
 def smooth_csv(source: str | Path | IO[bytes], *, checkpoint: str | Path | None = None,
                follow: bool = False, **options: Any) -> Iterator[pd.DataFrame]:
     """Smooth a CSV file (or binary file object) in bounded chunks; yields each
-    chunk's smoothed rows as a DataFrame (time and key columns as read, then the
-    statistics).
+    chunk's smoothed rows as a DataFrame (the input's columns in order, smoothed
+    ones replaced by their statistics, the rest as text exactly as read).
 
     Parameters
     ----------
     source : path or binary file object
     checkpoint : path, optional
-        Saved once the caller has a chunk (when it asks for the next one, or closes
-        the iterator); a new call with the same arguments continues after it.
+        A chunk counts as taken when the caller comes back for the next one (or
+        the iteration ends): the checkpoint is saved then, never for a chunk whose
+        consumer raised or stopped. A new call with the same arguments continues
+        after the last chunk taken. A last line without its line end is left for
+        the next call (a logger may be writing it).
     follow : bool
         Keep waiting for lines appended to the file (stop by closing the iterator).
     **options
         As :class:`StreamOptions`: ``beta`` (or ``alpha``, ``span``, ``com``,
         ``halflife``), ``stats``, ``bias_correction``, ``adjust``, ``ignore_na``,
-        ``min_periods``, ``time_column``, ``key_column``, ``columns``,
-        ``on_bad_lines``, ``late``, ``chunk_size``.
+        ``min_periods``, ``time_column``, ``time_format``, ``key_column``,
+        ``columns``, ``on_bad_lines``, ``late``, ``chunk_size``.
 
     Examples
     --------
@@ -568,30 +944,42 @@ def smooth_csv(source: str | Path | IO[bytes], *, checkpoint: str | Path | None 
     1      b  10.000000
     2      a   2.333333
     """
-    opts = StreamOptions(**options)
-    state = None
+    try:
+        opts = StreamOptions(**options)
+    except TypeError as exc:
+        raise TypeError(f"smooth_csv: {exc}") from None
+    except UsageError as exc:
+        raise ValueError(str(exc)) from None
     ckpt = Path(checkpoint) if checkpoint is not None else None
-    if ckpt is not None and ckpt.exists():
-        state = json.loads(ckpt.read_text())
+    try:
+        state = read_checkpoint(ckpt) if ckpt is not None else None
+    except CheckpointError as exc:
+        raise ValueError(str(exc)) from None
     own = not hasattr(source, "read")
     f = open(source, "rb") if own else source  # noqa: SIM115
+    stream = None
     try:
         stream = CsvStream(f, opts, str(source) if own else getattr(f, "name", "<stream>"),
-                           state)
+                           state, path=source if own else None,
+                           leave_partial_line=ckpt is not None)
         rest = b""
         if state is None:
             rest = stream.read_header()
         else:
-            f.seek(stream.position.offset)
-        for block, line in stream.blocks(rest, follow):
-            out, _ = stream.process(block, line)
-            try:
-                if out is not None:
-                    names = _split_header(stream.output_header().decode().rstrip("\n"))
-                    yield out.rename_columns(names).to_pandas()
-            finally:  # the caller came back for more, or closed us: it has this chunk
-                if ckpt is not None:
-                    write_checkpoint(ckpt, stream.checkpoint_data())
+            stream.check_input()
+        for block in stream.blocks(rest, follow):
+            out, _ = stream.process(block)
+            if out is not None:
+                if stream.layout is None:
+                    stream.output_header()
+                names = [c if s is None or len(opts.stats) == 1 else f"{c}_{s}"
+                         for c, s in stream.layout]
+                # a GeneratorExit or the caller's exception ends us here: unsaved
+                yield out.rename_columns(names).to_pandas()
+            if ckpt is not None:  # the caller came back: it has this chunk
+                write_checkpoint(ckpt, stream.checkpoint_data())
+        if ckpt is not None:
+            write_checkpoint(ckpt, stream.checkpoint_data())
     finally:
-        if own:
-            f.close()
+        if own:  # after a rotation the stream reads another file object
+            (f if stream is None else stream.source).close()

@@ -272,16 +272,32 @@ def test_demo_writes_the_smoothed_data_and_the_figure(tmp_path, capsys):
 
 
 def test_smooth_csv_resumes_after_the_last_chunk_taken(sensors, tmp_path):
+    """A chunk counts as taken when the caller comes back for the next one: a
+    consumer that fails on a chunk (or stops holding it) gets it again on resume,
+    and every row arrives exactly once across the runs that finished a chunk."""
     path, _ = sensors
     options = dict(halflife="20min", time_column="time", key_column="sensor", chunk_size=3000)
     whole = pd.concat(smooth_csv(path, **options), ignore_index=True)
     ckpt = tmp_path / "ckpt.json"
-    first = smooth_csv(path, checkpoint=ckpt, **options)
-    taken = [next(first), next(first)]
-    first.close()  # the script stops after two chunks
-    rest = list(smooth_csv(path, checkpoint=ckpt, **options))
-    got = pd.concat([*taken, *rest], ignore_index=True)
-    pd.testing.assert_frame_equal(got, whole)
+    stored = []
+
+    def consume(fail_at):
+        for i, chunk in enumerate(smooth_csv(path, checkpoint=ckpt, **options)):
+            if i == fail_at:
+                raise OSError("database down")
+            stored.append(chunk)
+
+    with pytest.raises(OSError, match="database down"):
+        consume(fail_at=1)
+    with pytest.raises(OSError, match="database down"):
+        consume(fail_at=2)  # the chunk it failed on first comes again, then one more
+    consume(fail_at=None)
+    pd.testing.assert_frame_equal(pd.concat(stored, ignore_index=True), whole)
+    held = smooth_csv(path, checkpoint=tmp_path / "held.json", **options)
+    first = next(held)
+    held.close()  # closed while holding the first chunk: not taken
+    again = next(smooth_csv(path, checkpoint=tmp_path / "held.json", **options))
+    pd.testing.assert_frame_equal(again, first)
 
 
 def test_a_bad_value_in_a_later_block_is_found_and_skipped(tmp_path):
