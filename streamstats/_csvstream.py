@@ -486,16 +486,17 @@ class CsvStream:
         rest = self.read_header()
         return self.header_size, rest, self.tail
 
-    def parse(self, block: Block) -> tuple[pa.Table, list[tuple[int, str]], list[Rejected]]:
+    def parse(self, block: Block) -> tuple[pa.Table, list[tuple[int, str]], list[Rejected],
+                                           _LineIndex]:
         """The block's rows (smoothed columns known to be numbers as float64, the rest
         as text exactly as written), its malformed lines (number within the block,
-        text), and the lines that cannot be records at all (bad quotes, not UTF-8).
-        Safe to run in another thread."""
+        text), the lines that cannot be records at all (bad quotes, not UTF-8), and
+        where its lines are. Safe to run in another thread."""
         data = block.data
         header = self.header
-        if not data.strip():  # only blank lines
-            return pa.table({c: pa.array([], pa.string()) for c in header}), [], []
         lines = _LineIndex(data)
+        if not lines.records:  # only blank lines
+            return pa.table({c: pa.array([], pa.string()) for c in header}), [], [], lines
         numbers = {c for c, kind in self.kinds.items() if kind == "number"}
         table, invalid = _read_block(data, header, numbers)
         if table is None:
@@ -507,8 +508,8 @@ class CsvStream:
             if table is None or table.num_rows + len(invalid) + len(broken) != lines.records:
                 raise DataError(f"{self.name}, lines {block.line}-{lines.last(block.line)}: "
                                 "cannot be split into records")
-            return table, invalid, broken
-        return table, invalid, []
+            return table, invalid, broken, lines
+        return table, invalid, [], lines
 
     def process(self, block: Block, parsed: Any = None
                 ) -> tuple[pa.Table | None, list[Rejected]]:
@@ -519,9 +520,9 @@ class CsvStream:
             self.tail = block.tail or b""
             return None, []
         first_line = block.line
-        table, invalid, broken = parsed if parsed is not None else self.parse(block)
+        table, invalid, broken, index = parsed if parsed is not None else self.parse(block)
         header = self.header
-        lines = _line_numbers(block.data, first_line, {n for n, _ in invalid}, table.num_rows)
+        lines = index.numbers(first_line, {n for n, _ in invalid}, table.num_rows)
         rejected = [*block.rejected, *broken]
         rejected += [Rejected(first_line + n - 1, f"expected {len(header)} fields, got "
                               f"{_field_count(text)}", text) for n, text in invalid]
@@ -678,11 +679,12 @@ class CsvStream:
         empty field); without a key column, one key for all."""
         if not self.options.key_column:
             return np.zeros(table.num_rows, dtype=np.intp), [()]
-        column = table.column(self.options.key_column)
-        column = pc.if_else(pc.equal(column, ""), pa.scalar(None, pa.string()), column)
-        encoded = pc.dictionary_encode(column).combine_chunks()
-        codes = encoded.indices.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.intp)
-        return codes, encoded.dictionary.to_pylist()
+        encoded = pc.dictionary_encode(table.column(self.options.key_column)).combine_chunks()
+        codes = encoded.indices.to_numpy(zero_copy_only=False).astype(np.intp)
+        uniques = encoded.dictionary.to_pylist()
+        if "" in uniques:  # an empty field: the missing key
+            codes[codes == uniques.index("")] = -1
+        return codes, uniques
 
     def _late(self, times: np.ndarray | None, codes: np.ndarray, uniques: list,
               keep: np.ndarray) -> np.ndarray:
@@ -754,6 +756,17 @@ class _LineIndex:
         self.empty = (length == 0) | ((length == 1) & carriage)
         self.records = int((~self.empty).sum())
 
+    def numbers(self, first_line: int, invalid: set[int], rows: int) -> np.ndarray:
+        """The file line number of each parsed row: the non-empty lines, less the
+        invalid ones (numbered from 1 within the block)."""
+        if rows == 0:
+            return np.zeros(0, dtype=np.int64)
+        numbers = np.arange(1, len(self.starts) + 1)
+        valid = ~self.empty
+        if invalid:
+            valid &= ~np.isin(numbers, list(invalid))
+        return first_line - 1 + numbers[valid]
+
     def last(self, first_line: int) -> int:
         return first_line + len(self.starts) - 1
 
@@ -809,18 +822,28 @@ def to_csv(table: pa.Table) -> bytes:
     when it must be: a comma, a quote or a line end in it)."""
     if table.num_rows == 0:
         return b""
-    columns = []
+    columns, quoted = [], False
     for column in table.columns:
         column = column.combine_chunks()
         if pa.types.is_floating(column.type):
-            columns.append(pc.cast(column, pa.string()))
+            columns.append(column)
             continue
-        needs = pc.match_substring_regex(column, '[,"\r\n]')
-        if pc.any(needs).as_py():
+        data = column.buffers()[2]
+        raw = b"" if data is None else data.to_pybytes()
+        # a quick look at the bytes first: most columns have nothing to quote
+        if any(c in raw for c in (b",", b'"', b"\r", b"\n")) and pc.any(
+                needs := pc.match_substring_regex(column, '[,"\r\n]')).as_py():
             escaped = pc.binary_join_element_wise(
                 '"', pc.replace_substring(column, '"', '""'), '"', "")
             column = pc.if_else(needs, escaped, column)
+            quoted = True
         columns.append(column)
+    if not quoted and len(columns) > 1:  # nothing to quote: Arrow's writer, unquoted
+        buf = io.BytesIO()
+        pa_csv.write_csv(pa.table(columns, names=table.column_names), buf,
+                         pa_csv.WriteOptions(include_header=False, quoting_style="none"))
+        return buf.getvalue()
+    columns = [pc.cast(c, pa.string()) if pa.types.is_floating(c.type) else c for c in columns]
     if len(columns) == 1:  # one column: a missing value is not a blank line
         columns[0] = pc.if_else(pc.fill_null(pc.equal(columns[0], ""), True),
                                 pa.scalar('""'), columns[0])
@@ -882,17 +905,6 @@ def _mark(bad: np.ndarray, reasons: dict[int, str], why: dict[int, str]) -> None
 def _show(value: Any) -> str:
     text = repr(value)
     return text if len(text) <= 40 else text[:37] + "...'"
-
-
-def _line_numbers(block: bytes, first_line: int, invalid: set[int], rows: int) -> np.ndarray:
-    """The file line number of each parsed row: the block's non-empty lines, less
-    the invalid ones (numbered from 1 within the block)."""
-    if rows == 0:
-        return np.zeros(0, dtype=np.int64)
-    index = _LineIndex(block)
-    numbers = np.arange(1, len(index.starts) + 1)
-    valid = ~index.empty & ~np.isin(numbers, list(invalid))
-    return first_line - 1 + numbers[valid]
 
 
 class _Lines:

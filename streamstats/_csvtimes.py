@@ -61,17 +61,19 @@ def decide_format(first: str, given: str | None) -> str | None:
 def parse_times(column: pa.Array, fmt: str) -> tuple[np.ndarray, dict[int, str]]:
     """The stamps of a text column read with ``fmt``: float seconds or int64-backed
     ``datetime64[ns]``, and why each stamp that cannot be read is bad (by row)."""
-    text = column.to_numpy(zero_copy_only=False)
     if fmt == "seconds":
+        text = column.to_numpy(zero_copy_only=False)
         values = pd.to_numeric(pd.Series(text), errors="coerce").to_numpy(dtype=np.float64)
         bad = ~np.isfinite(values)
         return values, {int(i): _why(text[i], "is not a number of seconds") for i in
                         np.flatnonzero(bad)}
     if fmt in _ISO:
         values = _iso(column, _ISO[fmt])
-        return values, {int(i): _why(text[i], _iso_reason(text[i], fmt))
-                        for i in np.flatnonzero(np.isnat(values))}
+        bad = np.flatnonzero(np.isnat(values))
+        return values, {int(i): _why(column[int(i)].as_py(),
+                                     _iso_reason(column[int(i)].as_py(), fmt)) for i in bad}
     strftime = fmt.removeprefix("format:")
+    text = column.to_numpy(zero_copy_only=False)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         parsed = pd.to_datetime(pd.Series(text), format=strftime, errors="coerce",

@@ -19,6 +19,8 @@ def leaves(params: Any, grads: Any, path: str = "params") -> list[tuple[str, np.
     ``params['layer1'][0]``.
     """
     if isinstance(params, np.ndarray):
+        if type(params) is not np.ndarray:  # a subclass (matrix, masked) the kernels reject
+            raise TypeError(f"{path} must be a numpy.ndarray, got {type(params).__name__}")
         if params.dtype not in (np.float32, np.float64):
             raise TypeError(f"{path} must be float32 or float64, got dtype {params.dtype}")
         if not (params.flags.writeable and params.flags.c_contiguous):

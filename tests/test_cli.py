@@ -104,6 +104,7 @@ def _big_log(path: Path, rows: int = 120_000) -> None:
     frame.to_csv(path, index=False)
 
 
+@pytest.mark.slow
 def test_sigkill_at_random_points_then_resume_gives_the_same_bytes(tmp_path):
     log = tmp_path / "log.csv"
     _big_log(log)

@@ -234,6 +234,7 @@ def test_lr_schedule_advances_per_step():
         assert w1[0] == w2[0]
 
 
+@pytest.mark.slow
 def test_float32_stays_float32_and_many_adam_steps_stay_finite():
     """Ten million float32 Adam steps: the step count is a Python int and the bias
     correction a weight that tends to 1, so nothing underflows."""
@@ -284,3 +285,64 @@ def test_a_changed_structure_is_an_error_and_hyperparameters_are_checked_when_se
         opt.step(np.ones(4), np.ones(4))
     with pytest.raises(ValueError, match="lr must be > 0"):
         opt.lr = 0.0
+
+
+def test_state_follows_the_parameter_path_not_the_dict_order():
+    """The same model's dict built in another key order keeps each array's moments:
+    bit for bit the run in one order."""
+    grads = [{"a": np.full(2, float(s)), "b": np.full(2, 100.0 - s)} for s in range(1, 6)]
+    one, other = Adam(lr=0.1), Adam(lr=0.1)
+    p1 = {"a": np.ones(2), "b": np.full(2, 5.0)}
+    p2 = {"a": np.ones(2), "b": np.full(2, 5.0)}
+    for i, g in enumerate(grads):
+        one.step(p1, g)
+        if i % 2:  # every other step the caller builds the dicts the other way round
+            other.step({"b": p2["b"], "a": p2["a"]}, {"b": g["b"], "a": g["a"]})
+        else:
+            other.step(p2, g)
+    np.testing.assert_array_equal(p1["a"], p2["a"])
+    np.testing.assert_array_equal(p1["b"], p2["b"])
+    saved = other.state_dict()
+    assert saved["paths"] == ["params['a']", "params['b']"]
+    again = Adam(lr=0.1)
+    again.load_state_dict(saved)
+    q = {"b": p2["b"].copy(), "a": p2["a"].copy()}
+    again.step(q, {"b": np.ones(2), "a": np.ones(2)})
+    one.step(p1, {"a": np.ones(2), "b": np.ones(2)})
+    np.testing.assert_array_equal(q["a"], p1["a"])
+    with pytest.raises(ValueError, match=r"params\['c'\] has no state"):
+        again.step({"a": q["a"], "c": q["b"]}, {"a": np.ones(2), "c": np.ones(2)})
+
+
+@pytest.mark.parametrize("schedule", [sch.cosine_decay(0.1, 20), sch.polynomial_decay(0.1, 20)])
+def test_a_schedule_that_reaches_zero_ends_training_without_an_error(schedule):
+    w = np.ones(3)
+    opt = Adam(lr=schedule)
+    for _ in range(25):
+        before = w.copy()
+        opt.step(w, np.full(3, 0.5))
+    np.testing.assert_array_equal(w, before)  # lr 0: the parameters stay
+    assert opt.hyperparameters(25)["lr"] == 0.0
+    assert opt.state[0]["m"].count == 25  # the moments go on
+
+
+@pytest.mark.parametrize("state, message", [
+    ({"count": "x", "state": [{"m": {}, "s": {}}]}, "count must be a whole number"),
+    ({"count": 1, "state": [{}]}, "must be a dict of moments"),
+    ({"count": 1}, "a state_dict is a dict"),
+    ({"count": 1, "state": [{"m": {"mean": [1.0], "weight": -1.0, "count": 1},
+                             "s": {"mean": [1.0], "weight": 0.5, "count": 1}}]},
+     "'weight' must be >= 0"),
+    ({"count": 1, "state": [{"m": {"mean": [np.inf], "weight": 0.1, "count": 1},
+                             "s": {"mean": [1.0], "weight": 0.5, "count": 1}}]}, "finite"),
+    ({"count": -1, "state": []}, "count must be a whole number"),
+])
+def test_load_state_dict_says_what_is_wrong(state, message):
+    with pytest.raises(ValueError, match=message):
+        Adam(lr=0.1).load_state_dict(state)
+
+
+@pytest.mark.filterwarnings("ignore::PendingDeprecationWarning")
+def test_a_numpy_matrix_is_refused_clearly():
+    with pytest.raises(TypeError, match="params must be a numpy.ndarray, got matrix"):
+        Adam(lr=0.1).step(np.asmatrix(np.ones((2, 2))), np.ones((2, 2)))

@@ -6,7 +6,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import DATA, assert_close
+from conftest import CASES, DATA, assert_close
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import streamstats as ss
 
@@ -129,3 +131,28 @@ def test_time_errors():
         acc.update(1.0, t=5.0)
     seeded = ss.EWA(halflife="1h", init="first")
     assert_close(seeded.update_many([1.0, 3.0], times=t[::-1]), [1.0, 2.0])
+
+
+@pytest.mark.parametrize("case", [c for c in CASES if c.name not in ("EWA", "EWSecondMoment")],
+                         ids=repr)
+@given(gaps=st.lists(st.floats(0.0, 5.0), min_size=12, max_size=40), data=st.data())
+@settings(max_examples=25, deadline=None)
+def test_missing_rows_between_observations_change_nothing(case, gaps, data):
+    """With time stamps, elapsed time counts across missing rows: inserting
+    all-missing rows between observations leaves every observed row's value as it
+    was (every statistic and convention; the zero-start forms count rows, not time)."""
+    rng = np.random.default_rng(len(gaps))
+    t = np.cumsum(gaps)
+    xs = [np.round(rng.normal(size=t.size), 3) for _ in range(case.inputs)]
+    inserted = data.draw(st.lists(st.integers(0, t.size - 2), max_size=10))
+    rows_t, rows = list(t), [list(x) for x in xs]
+    for i in sorted(inserted, reverse=True):  # a missing row between rows i and i + 1
+        rows_t.insert(i + 1, (t[i] + t[i + 1]) / 2)
+        for r in rows:
+            r.insert(i + 1, np.nan)
+    observed = ~np.isnan(np.asarray(rows[0]))
+    plain = case.make(halflife=2.0).update_many(*xs, times=t)
+    gapped = case.make(halflife=2.0).update_many(*map(np.asarray, rows),
+                                                 times=np.asarray(rows_t))
+    # the decay over two intervals is one power of their sum: equal to rounding
+    assert_close(gapped[observed], plain, rtol=1e-13)
