@@ -120,7 +120,9 @@ def main(argv: list[str] | None = None) -> int:
         os.dup2(devnull, sys.stdout.fileno())
         return 128 + signal.SIGPIPE
     except OSError as exc:  # disk full, a file that cannot be written, ...
-        where = f"{exc.filename}: " if exc.filename else ""
+        # a write without a file name is the output's (the checkpoint's is named)
+        name = exc.filename or getattr(args, "output", None) or "<stdout>"
+        where = f"{name}: " if args.command == "smooth" or exc.filename else ""
         print(f"streamstats: error: {where}{exc.strerror or exc}", file=sys.stderr)
         return 1
 
@@ -258,9 +260,12 @@ def _smooth(args: argparse.Namespace) -> int:
                 os.fsync(out.fileno())
                 if rejects is not None:
                     os.fsync(rejects.fileno())
-                write_checkpoint(args.checkpoint, {
-                    **stream.checkpoint_data(), "output": _fingerprint(out),
-                    "rejects": _fingerprint(rejects) if rejects is not None else None})
+                data = {**stream.checkpoint_data(), "output": _fingerprint(out),
+                        "rejects": _fingerprint(rejects) if rejects is not None else None}
+                try:
+                    write_checkpoint(args.checkpoint, data)
+                except OSError as exc:
+                    raise OSError(exc.errno, exc.strerror, str(args.checkpoint)) from exc
 
         # a checkpoint holds the layout once the header is out
         header_done = stream.layout is not None

@@ -499,7 +499,8 @@ class CsvStream:
             return pa.table({c: pa.array([], pa.string()) for c in header}), [], [], lines
         numbers = {c for c, kind in self.kinds.items() if kind == "number"}
         table, invalid = _read_block(data, header, numbers)
-        if table is None:
+        if table is None or any(pc.any(pc.is_inf(table.column(c))).as_py() for c in numbers):
+            # a bad value among the numbers: as text, so that each is shown as written
             table, invalid = _read_block(data, header, set())
         if table is None or table.num_rows + len(invalid) != lines.records:
             # a quote or byte problem spilled over line ends: confine it to its line
@@ -665,6 +666,12 @@ class CsvStream:
                     raise UsageError(f"{self.name}, line {int(lines[i])}, column {name!r}: "
                                      f"{exc}") from None
                 if self.time_format is not None:
+                    first = column[int(i)].as_py().strip()
+                    if self.time_format == "seconds" and abs(float(first)) > 1e11:
+                        self.notes.append(
+                            f"column {name!r}: time stamps are read as seconds, and "
+                            f"{first} seconds is {float(first) / 3.15576e7:,.0f} years: "
+                            "milliseconds? give --halflife in those units, or convert")
                     break
             if self.time_format is None:  # none yet: every row of the block is bad
                 text = column.to_pylist()
@@ -871,10 +878,8 @@ def _field_count(text: str) -> int:
 def _numbers(column: pa.ChunkedArray, name: str) -> tuple[np.ndarray, dict[int, str]]:
     """float64 values (missing = NaN: a null or a missing-value spelling) and, by
     row, why a value is not a finite number."""
-    if pa.types.is_floating(column.type):
-        values = np.asarray(column.to_numpy(), dtype=np.float64)
-        bad = np.zeros(len(values), dtype=bool)
-        text = None
+    if pa.types.is_floating(column.type):  # read as numbers: finite (see parse)
+        return np.asarray(column.to_numpy(), dtype=np.float64), {}
     else:
         column = column.combine_chunks()
         missing = pc.fill_null(pc.is_in(column, value_set=_NA_SET), True)
@@ -890,8 +895,7 @@ def _numbers(column: pa.ChunkedArray, name: str) -> tuple[np.ndarray, dict[int, 
     why = {}
     for i in np.flatnonzero(bad | np.isinf(values)):
         kind = "not a number" if bad[i] else "infinite"
-        shown = _show(text[int(i)].as_py()) if text is not None else repr(float(values[i]))
-        why[int(i)] = f"column {name!r}: {shown} is {kind}"
+        why[int(i)] = f"column {name!r}: {_show(text[int(i)].as_py())} is {kind}"
     return values, why
 
 

@@ -84,7 +84,7 @@ class KeyedStreams:
         return table[local], new
 
     # -- time ---------------------------------------------------------------------
-    def _deltas(self, stamps: Any, codes: np.ndarray, n_keys: int, rows: pd.Index, keys: list
+    def _deltas(self, stamps: Any, codes: np.ndarray, n_keys: int, rows: pd.Index, new: list
                 ) -> tuple[np.ndarray, str | None]:
         """Elapsed time per row; updates ``last``/``seen`` in place, and puts back
         the entries of this chunk's keys if a stamp goes backwards."""
@@ -102,7 +102,8 @@ class KeyedStreams:
         bad = _kernels.group_deltas(values, codes, self.last, self.seen, unit, deltas)
         if bad >= 0:
             self.last[touched], self.seen[touched] = saved
-            key = keys[codes[bad]]
+            c = int(codes[bad])
+            key = self.keys[c] if c < len(self.keys) else new[c - len(self.keys)]
             whose = "" if key == () else f" for key {key!r}"
             raise ValueError(
                 f"time stamps go backwards{whose} at row {bad} (index {rows[bad]!r}): "
@@ -118,7 +119,7 @@ class KeyedStreams:
         comes before the scans, which then update the states in place."""
         n = x.shape[0]
         codes, new = self._map_keys(keys, n)
-        all_keys = self.keys + new if new else self.keys
+        n_keys = len(self.keys) + len(new)  # (no list of them all: a new key costs O(1))
         infinite = np.isinf(x)
         if infinite.any():
             i, j = np.argwhere(infinite)[0]
@@ -126,12 +127,12 @@ class KeyedStreams:
                 f"column {names[j]!r} is infinite at row {i} (index {rows[i]!r}); "
                 "samples must be finite (NaN marks a missing one)"
             )
-        deltas, kind = self._deltas(stamps, codes, len(all_keys), rows, all_keys)
+        deltas, kind = self._deltas(stamps, codes, n_keys, rows, new)
         out = {}
         for stat, acc in self.accs.items():
             lanes = self.lanes[stat]
             if new:
-                self.st[stat] = _grown(self.st[stat], len(all_keys) * lanes)
+                self.st[stat] = _grown(self.st[stat], n_keys * lanes)
             if stat in PAIRWISE:
                 xs, ys = x[:, self.pairs[:, 0]], x[:, self.pairs[:, 1]]
             else:

@@ -65,7 +65,8 @@ class OnlineSmoother:
     "Equal" is bit for bit, with one exception: on a single (unkeyed) series longer
     than 16,384 rows the batch methods scan blocks in parallel, and for ``beta``
     very close to 1 (0.9999) their last digits can differ from the sequential scan
-    here (1e-13 relative; see ``docs/accumulators.md``).
+    here (1e-13 relative for a mean, a few 1e-12 for a variance; see
+    ``docs/pandas.md``).
 
     Parameters
     ----------
@@ -240,9 +241,15 @@ class OnlineSmoother:
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> OnlineSmoother:
         """Rebuild a smoother from :meth:`to_dict` output; it continues exactly."""
-        if data.get("type") != "OnlineSmoother":
-            raise ValueError(f"to_dict data of a {data.get('type')!r}, not an OnlineSmoother")
+        if not isinstance(data, dict) or data.get("type") != "OnlineSmoother":
+            got = data.get("type") if isinstance(data, dict) else type(data).__name__
+            raise ValueError(f"to_dict data of a {got!r}, not an OnlineSmoother")
+        if not isinstance(data.get("params"), dict):
+            raise ValueError("to_dict data of an OnlineSmoother needs 'params' (a dict)")
         params = dict(data["params"])
+        missing = [k for k in ("times", "by", "columns") if k not in params]
+        if missing:
+            raise ValueError(f"OnlineSmoother params need {missing[0]!r}")
         for name in ("times", "by", "columns"):
             params[name] = unjson_key(params[name]) if params[name] is not None else None
         if isinstance(params["by"], tuple):
@@ -251,6 +258,9 @@ class OnlineSmoother:
             params["columns"] = list(params["columns"])
         sm = cls(**params)
         if "keys" in data:
+            missing = [k for k in ("series", "name", "all_columns", "names") if k not in data]
+            if missing:
+                raise ValueError(f"OnlineSmoother data with keys needs {missing[0]!r}")
             sm._series = data["series"]
             sm._name = unjson_key(data["name"])
             sm._all_columns = tuple(unjson_key(c) for c in data["all_columns"])

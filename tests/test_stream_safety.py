@@ -478,3 +478,37 @@ def test_a_failed_checkpoint_write_leaves_no_temporary_file(tmp_path, monkeypatc
     with pytest.raises(OSError):
         list(smooth_csv(data, beta=0.5, checkpoint=tmp_path / "c.ckpt"))
     assert sorted(p.name for p in tmp_path.iterdir()) == ["in.csv"]
+
+
+def test_a_full_disk_is_a_message_and_the_rerun_completes_exactly(tmp_path):
+    import resource
+
+    data, out, ckpt = tmp_path / "in.csv", tmp_path / "out.csv", tmp_path / "c.ckpt"
+    _numbers(data, 200_000)
+    args = ["smooth", data, "--beta", "0.5", "-o", out, "--checkpoint", ckpt,
+            "--checkpoint-every", "20000", "--chunk-size", "65536", "--quiet"]
+
+    def small_files():
+        resource.setrlimit(resource.RLIMIT_FSIZE, (1 << 20, 1 << 20))
+
+    full = _command(*args, preexec_fn=small_files)
+    assert full.wait(timeout=60) == 1
+    err = full.stderr.read().decode()
+    assert "File too large" in err and "Traceback" not in err and "out.csv" in err
+    assert _command(*args).wait(timeout=60) == 0
+    reference = tmp_path / "reference.csv"
+    assert _run(data, "--beta", "0.5", "-o", reference) == 0
+    assert out.read_bytes() == reference.read_bytes()
+
+
+def test_rejects_say_the_same_whatever_the_blocks(tmp_path):
+    data = tmp_path / "inf.csv"
+    data.write_text("x\n" + "1\n" * 3000 + "inf\n1e400\n-Infinity\n2\n")
+    texts = []
+    for chunk in ("8", "4194304"):
+        rejects = tmp_path / f"r{chunk}.csv"
+        assert _run(data, "--beta", "0.5", "--on-bad-lines", "skip", "--rejects", rejects,
+                    "-o", tmp_path / "out.csv", "--chunk-size", chunk) == 0
+        texts.append(rejects.read_text())
+    assert texts[0] == texts[1]
+    assert "'1e400' is infinite" in texts[0]
