@@ -224,6 +224,7 @@ class CsvStream:
         self.tail = b""  # the last input bytes consumed
         self.partial_line: int | None = None  # the line left unfinished at the end
         self._recent = b""  # the last bytes read, to see a followed file rewritten
+        self._after_header = b""  # what a restart read past the new file's header
         self.notes: list[str] = []  # what the caller should tell the user
         self.stop = False  # set by a signal handler: finish the block, then stop
         if state is not None:
@@ -370,66 +371,50 @@ class CsvStream:
         """Blocks of whole lines; with ``follow``, waits for more at the end until
         ``stop``, and starts over on a file that was truncated or replaced
         (rotation), as ``tail -F`` does."""
-        line = self.position.line
-        pending = bytearray(rest)
-        carried = True  # pending may hold whole lines not given out yet
+        line, pending = self.position.line, bytearray()
+        data, idle = rest, False  # the bytes read past the header come first
         while True:
-            if carried:
-                carried = False
-                cut = pending.rfind(b"\n") + 1
-                if cut:  # before waiting for more: a pipe may not send more for long
+            if data:
+                start = len(pending)
+                pending += data
+                cut = data.rfind(b"\n")
+                if cut >= 0:
+                    cut += start + 1
                     block = Block(bytes(pending[:cut]), line, cut)
                     del pending[:cut]
                     yield block
                     line += block.data.count(b"\n")
                     if self.stop:
                         return
-            if follow and self._rewritten():  # copytruncate: the same file, new bytes
-                restart = self._restart("truncated")
-                if pending:
-                    self.notes.append(f"{self.name}, line {line}: an unfinished last line "
-                                      "was dropped at the truncation")
-                pending, line, carried = bytearray(restart[1]), 2, True
-                yield Block(b"", 2, restart[0], tail=restart[2], restart=restart[0])
-                continue
-            data = self._read(self.options.chunk_size)
-            if data and follow:
-                self._recent = (self._recent + data)[-64:]
-            if not data:
-                if follow and not self.stop:
-                    restart = self._rotated()
-                    if restart is not None:
-                        if pending:
-                            self.notes.append(f"{self.name}, line {line}: an unfinished last "
-                                              "line was dropped at the rotation")
-                        pending, line, carried = bytearray(restart[1]), 2, True
-                        yield Block(b"", 2, restart[0], tail=restart[2], restart=restart[0])
-                        continue
-                    time.sleep(poll)
-                    continue
-                if pending and not follow:
-                    if self.leave_partial_line:
-                        self.partial_line = line
-                    else:
-                        yield Block(bytes(pending), line, len(pending))
-                return
-            start = len(pending)
-            pending += data
-            cut = data.rfind(b"\n")
-            if cut < 0:
-                if len(pending) > MAX_LINE_BYTES:
-                    block, after = self._drop_long_line(pending, line)
-                    pending, carried = bytearray(after), True
+                elif len(pending) > MAX_LINE_BYTES:
+                    block, data = self._drop_long_line(pending, line)
+                    pending = bytearray()
                     yield block
                     line += 1
+                    continue
+            restart = self._switched(idle) if follow else None
+            if restart is not None:  # a new file (or the same one rewritten): its start
+                if pending:
+                    self.notes.append(f"{self.name}, line {line}: an unfinished last line "
+                                      "was dropped when the file changed")
+                yield restart
+                line, pending, data = 2, bytearray(), self._after_header
                 continue
-            cut += start + 1
-            block = Block(bytes(pending[:cut]), line, cut)
-            del pending[:cut]
-            yield block
-            line += block.data.count(b"\n")
-            if self.stop:
-                return
+            data = self._read(self.options.chunk_size)
+            idle = not data
+            if data:
+                if follow:
+                    self._recent = (self._recent + data)[-64:]
+                continue
+            if follow and not self.stop:
+                time.sleep(poll)
+                continue
+            if pending:
+                if self.leave_partial_line:
+                    self.partial_line = line
+                else:
+                    yield Block(bytes(pending), line, len(pending))
+            return
 
     def _drop_long_line(self, pending: bytearray, line: int) -> tuple[Block, bytes]:
         """A line longer than ``MAX_LINE_BYTES``: an error, or read to its end and
@@ -451,40 +436,37 @@ class CsvStream:
             size += len(data)
             last = (last + data)[-TAIL_BYTES:]
 
-    def _rewritten(self) -> bool:
-        """Whether the file followed was truncated (and maybe written again) under
-        the reader: shorter than what was read, or other bytes where the last ones
-        read were."""
-        if self.path is None or not self._recent:
-            return False
+    def _switched(self, idle: bool) -> Block | None:
+        """When following a path: a file truncated under the reader (shorter than
+        what was read, or other bytes where the last ones read were), or, once the
+        old file is read to its end, a new file at the path (a rename rotation), is
+        read again from its start, after its header (which must be the stream's).
+        Returns the block that restarts the stream there, or None."""
+        if self.path is None or (not self._recent and not idle):
+            return None
         here = self.source.tell()
-        if os.fstat(self.source.fileno()).st_size < here:
-            return True
-        return read_at(self.source, here - len(self._recent), len(self._recent)) != self._recent
-
-    def _rotated(self) -> tuple[int, bytes, bytes] | None:
-        """When following a path that now names another file (a rename rotation):
-        the old one read to its end, open the new one as :meth:`_restart` does."""
-        if self.path is None:
+        if self._recent and (
+                os.fstat(self.source.fileno()).st_size < here
+                or read_at(self.source, here - len(self._recent), len(self._recent))
+                != self._recent):
+            why = "truncated"
+        elif idle:
+            try:
+                now = os.stat(self.path)
+            except OSError:
+                return None  # between the rename and the new file: wait
+            was = os.fstat(self.source.fileno())
+            if (now.st_dev, now.st_ino) == (was.st_dev, was.st_ino) or now.st_size == 0:
+                return None
+            self.source.close()
+            self.source = open(self.path, "rb")  # noqa: SIM115
+            why = "replaced (rotated)"
+        else:
             return None
-        try:
-            now = os.stat(self.path)
-        except OSError:
-            return None  # between the rename and the new file: wait
-        here = os.fstat(self.source.fileno())
-        if (now.st_dev, now.st_ino) == (here.st_dev, here.st_ino) or now.st_size == 0:
-            return None
-        self.source.close()
-        self.source = open(self.path, "rb")  # noqa: SIM115
-        return self._restart("replaced (rotated)")
-
-    def _restart(self, why: str) -> tuple[int, bytes, bytes]:
-        """Read the header of the file followed from its start (it must be the
-        stream's); returns (header size, bytes read past it, header bytes)."""
         self.notes.append(f"{self.name} was {why}: reading the new file from its start")
         self.source.seek(0)
-        rest = self.read_header()
-        return self.header_size, rest, self.tail
+        self._after_header = self.read_header()
+        return Block(b"", 2, self.header_size, tail=self.tail, restart=self.header_size)
 
     def parse(self, block: Block) -> tuple[pa.Table, list[tuple[int, str]], list[Rejected],
                                            _LineIndex]:
