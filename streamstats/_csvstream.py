@@ -308,12 +308,12 @@ class CsvStream:
     def read_header(self) -> bytes:
         """The header line (the source is at the start); returns bytes read past it."""
         data = bytearray()
-        while b"\n" not in data:
+        while True:
             more = self._read(min(self.options.chunk_size, 1 << 16))
-            if not more:
-                break
             data += more
-            if len(data) > MAX_LINE_BYTES and b"\n" not in data:
+            if not more or b"\n" in more:
+                break
+            if len(data) > MAX_LINE_BYTES:
                 raise DataError(f"{self.name}, line 1: no line end in the first "
                                 f"{MAX_LINE_BYTES} bytes (is this a CSV file?)")
         self._recent = bytes(data[-64:])
@@ -580,7 +580,7 @@ class CsvStream:
             if kind is not None or table.num_rows == 0:
                 continue
             column = table.column(col)
-            present = pc.invert(pc.is_in(column, value_set=_NA_SET))
+            present = pc.invert(pc.is_in(pc.utf8_trim_whitespace(column), value_set=_NA_SET))
             present = pc.and_kleene(present, pc.is_valid(column))
             where = pc.index(present, True).as_py()
             if where < 0:
