@@ -216,7 +216,7 @@ def _smooth(args: argparse.Namespace) -> int:
         name, size = args.input, os.fstat(source.fileno()).st_size
     out: IO[bytes] = sys.stdout.buffer
     rejects: IO[bytes] | None = None
-    writer = progress = None
+    writer = progress = blocks = None
     stream: CsvStream | None = None
     try:
         stream = CsvStream(source, opts, name, state, path=None if args.input == "-" else
@@ -280,7 +280,8 @@ def _smooth(args: argparse.Namespace) -> int:
         since = 0
         # following, or reading a pipe: the rows go out as they come in
         live = args.follow or not is_regular(source)
-        for block, parsed in _prefetched(stream, rest, args.follow):
+        blocks = _prefetched(stream, rest, args.follow)
+        for block, parsed in blocks:
             line = stream.position.line
             table, rejected = stream.process(block, parsed)
             if table is not None:
@@ -306,6 +307,8 @@ def _smooth(args: argparse.Namespace) -> int:
                   "yet: left for the next run", file=sys.stderr)
         _tell(stream, args.quiet)
     finally:
+        if blocks is not None:
+            blocks.close()  # the reader stops before its file is closed
         if writer is not None:
             writer.close()
         if progress is not None:
@@ -362,30 +365,49 @@ def _tell(stream: CsvStream, quiet: bool) -> None:
 def _prefetched(stream: CsvStream, rest: bytes, follow: bool) -> Iterator[tuple[Any, Any]]:
     """The stream's blocks, each read and parsed by a second thread while the
     previous one is smoothed (pyarrow releases the GIL). Waiting for input (a
-    pipe, --follow) does not keep a stop request from being seen."""
+    pipe, --follow) does not keep a stop request from being seen. Closing the
+    iterator stops the reader and waits for it, so no thread is left inside a read
+    of a file about to be closed."""
     items: queue.Queue = queue.Queue(maxsize=2)
+    done = threading.Event()
+
+    def put(item: Any) -> None:
+        while not done.is_set():
+            try:
+                items.put(item, timeout=0.1)
+                return
+            except queue.Full:
+                continue
 
     def work() -> None:
         try:
             for block in stream.blocks(rest, follow):
-                items.put((block, stream.parse(block) if block.restart is None else None))
+                put((block, stream.parse(block) if block.restart is None else None))
+                if done.is_set():
+                    return
         except BaseException as exc:  # handed to the consumer
-            items.put(exc)
-        items.put(None)
+            put(exc)
+        put(None)
 
-    threading.Thread(target=work, daemon=True, name="streamstats-reader").start()
-    while True:
-        try:
-            item = items.get(timeout=0.2)
-        except queue.Empty:
-            if stream.stop:
+    reader = threading.Thread(target=work, daemon=True, name="streamstats-reader")
+    reader.start()
+    try:
+        while True:
+            try:
+                item = items.get(timeout=0.2)
+            except queue.Empty:
+                if stream.stop:
+                    return
+                continue
+            if item is None:
                 return
-            continue
-        if item is None:
-            return
-        if isinstance(item, BaseException):
-            raise item
-        yield item
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        done.set()
+        stream.stop = True  # a following reader leaves its wait
+        reader.join(timeout=5)  # (a read of a pipe cannot be interrupted: left behind)
 
 
 class _Writer:

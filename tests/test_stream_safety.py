@@ -484,12 +484,12 @@ def test_a_full_disk_is_a_message_and_the_rerun_completes_exactly(tmp_path):
     import resource
 
     data, out, ckpt = tmp_path / "in.csv", tmp_path / "out.csv", tmp_path / "c.ckpt"
-    _numbers(data, 200_000)
+    _numbers(data, 300_000)  # about 7 MB of output
     args = ["smooth", data, "--beta", "0.5", "-o", out, "--checkpoint", ckpt,
             "--checkpoint-every", "20000", "--chunk-size", "65536", "--quiet"]
 
-    def small_files():
-        resource.setrlimit(resource.RLIMIT_FSIZE, (1 << 20, 1 << 20))
+    def small_files():  # a disk that fills at 2 MiB a file
+        resource.setrlimit(resource.RLIMIT_FSIZE, (2 << 20, 2 << 20))
 
     full = _command(*args, preexec_fn=small_files)
     assert full.wait(timeout=60) == 1
