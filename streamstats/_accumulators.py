@@ -120,7 +120,7 @@ class EWA(Accumulator):
     Parameters
     ----------
     {common}
-    init : {{"zero", "first"}}
+    init : {"zero", "first"}
         ``"zero"`` (the lecture's form, also Adam's raw first moment) or ``"first"``.
         The zero start counts samples, so it takes no time stamps.
     {methods}

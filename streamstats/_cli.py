@@ -205,12 +205,12 @@ def _smooth(args: argparse.Namespace) -> int:
     if args.input == "-":
         # unbuffered: a read returns what the pipe has, and holds no lock that
         # would stop the interpreter from exiting while it waits
-        source: IO[bytes] = open(sys.stdin.fileno(), "rb", buffering=0,  # noqa: SIM115
+        source: IO[bytes] = open(sys.stdin.fileno(), "rb", buffering=0,
                                  closefd=False)
         name, size = "<stdin>", None
     else:
         try:
-            source = open(args.input, "rb")  # noqa: SIM115
+            source = open(args.input, "rb")
         except OSError as exc:
             raise UsageError(f"{args.input}: {exc.strerror}") from exc
         name, size = args.input, os.fstat(source.fileno()).st_size

@@ -459,7 +459,7 @@ class CsvStream:
             if (now.st_dev, now.st_ino) == (was.st_dev, was.st_ino) or now.st_size == 0:
                 return None
             self.source.close()
-            self.source = open(self.path, "rb")  # noqa: SIM115
+            self.source = open(self.path, "rb")
             why = "replaced (rotated)"
         else:
             return None
@@ -954,7 +954,7 @@ def smooth_csv(source: str | Path | IO[bytes], *, checkpoint: str | Path | None 
     except CheckpointError as exc:
         raise ValueError(str(exc)) from None
     own = not hasattr(source, "read")
-    f = open(source, "rb") if own else source  # noqa: SIM115
+    f = open(source, "rb") if own else source
     stream = None
     try:
         stream = CsvStream(f, opts, str(source) if own else getattr(f, "name", "<stream>"),
