@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 import streamstats as ss
-from streamstats import _blocked
+from streamstats._core import blocked
 
 
 def best(fn, repeat: int) -> float:
@@ -64,7 +64,7 @@ def main() -> None:
     x = rng.standard_normal(n)
     s_pl = pl.Series(x)
     print(f"{n:,} float64 values, beta = 0.9 (alpha = 0.1); best of {r}; "
-          f"threads for blocked scans: {_blocked.THREADS}")
+          f"threads for blocked scans: {blocked.THREADS}")
     ss.ewa(x[:100_000], 0.9, bias_correction=True)  # compile outside the timings
     ss.ewvar(x[:100_000], 0.9)
 

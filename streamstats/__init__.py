@@ -7,8 +7,8 @@ correlation; numpy-level batch functions that continue exactly from a state; the
 :class:`OnlineSmoother` for streams of chunks.
 """
 
-from . import _accessor  # noqa: F401  (registers the ``ewa`` accessor on pandas objects)
-from ._accumulators import (
+from ._cli import smooth_csv
+from ._core.accumulators import (
     EWA,
     BiasCorrectedEWA,
     CovState,
@@ -21,11 +21,11 @@ from ._accumulators import (
     MeanState,
     VarState,
 )
-from ._batch import ew_second_moment, ewa, ewcorr, ewcov, ewstd, ewvar
-from ._csvstream import smooth_csv
-from ._decay import beta_from_window, effective_window
-from ._frame import MISSING_KEY
-from ._online import OnlineSmoother
+from ._core.batch import ew_second_moment, ewa, ewcorr, ewcov, ewstd, ewvar
+from ._core.decay import beta_from_window, effective_window
+from ._pandas import accessor as _accessor  # noqa: F401  (registers the ``ewa`` accessor)
+from ._pandas.frame import MISSING_KEY
+from ._pandas.online import OnlineSmoother
 
 __all__ = [
     "EWA",

@@ -187,11 +187,11 @@ def test_import_works_without_sched_getaffinity(monkeypatch):
     import importlib
     import os
 
-    from streamstats import _blocked
+    from streamstats._core import blocked
 
     monkeypatch.delattr(os, "sched_getaffinity", raising=False)
     try:
-        assert importlib.reload(_blocked).THREADS == max(1, min(os.cpu_count() or 1, 8))
+        assert importlib.reload(blocked).THREADS == max(1, min(os.cpu_count() or 1, 8))
     finally:
         monkeypatch.undo()
-        importlib.reload(_blocked)
+        importlib.reload(blocked)

@@ -152,9 +152,9 @@ def test_kernels_are_cached_on_disk_or_run_uncached(tmp_path):
     import subprocess
     import sys
 
-    from streamstats import _kernels
+    from streamstats._core import kernels
 
-    assert os.path.isfile(_kernels._generated.__file__)
+    assert os.path.isfile(kernels._generated.__file__)
     code = "import streamstats as ss; print(ss.ewa([1.0, 3.0, 5.0], 0.5).tolist())"
     for folder in (tmp_path / "cache", "/proc/not-writable"):
         env = {**os.environ, "STREAMSTATS_CACHE_DIR": str(folder)}

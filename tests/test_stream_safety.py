@@ -19,8 +19,8 @@ import pandas as pd
 import pytest
 
 from streamstats import smooth_csv
-from streamstats._checkpoint import open_locked
 from streamstats._cli import main
+from streamstats._cli.checkpoint import open_locked
 
 ROOT = Path(__file__).parent.parent
 
@@ -349,7 +349,7 @@ def test_bad_files_get_a_message_and_an_exit_code(tmp_path, monkeypatch, capsys,
 
 
 def test_non_utf8_and_overlong_lines_are_bad_lines_under_skip(tmp_path, monkeypatch):
-    import streamstats._csvstream as csvstream
+    import streamstats._cli.stream as csvstream
 
     monkeypatch.setattr(csvstream, "MAX_LINE_BYTES", 1000)
     data = tmp_path / "in.csv"
@@ -467,7 +467,7 @@ def test_the_checkpoint_never_writes_through_a_planted_link(tmp_path, monkeypatc
 
 
 def test_a_failed_checkpoint_write_leaves_no_temporary_file(tmp_path, monkeypatch):
-    import streamstats._checkpoint as checkpoint
+    import streamstats._cli.checkpoint as checkpoint
 
     def broken(*args, **kwargs):
         raise OSError(28, "No space left on device")

@@ -10,8 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from ._accumulator import Accumulator
-from ._accumulators import (
+from .._core.accumulator import Accumulator
+from .._core.accumulators import (
     EWA,
     BiasCorrectedEWA,
     EWCorr,

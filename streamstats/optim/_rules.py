@@ -4,7 +4,7 @@ Plain arithmetic (``np.sqrt`` works on floats and arrays), so the composed path
 calls them on numpy arrays and the fused kernels of ``_fused`` call them per element
 (``register_jitable``: the same function, compiled): both run the same operations
 in the same order. The moments themselves
-are the accumulators' steps (``_steps.ewa_step``, ``_steps.mean_step``).
+are the accumulators' steps (``rules.ewa_step``, ``rules.mean_step``).
 """
 
 from __future__ import annotations

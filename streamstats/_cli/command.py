@@ -20,7 +20,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import IO, Any
 
-from ._checkpoint import (
+from .checkpoint import (
     TAIL_BYTES,
     CheckpointError,
     FileLocked,
@@ -33,7 +33,7 @@ from ._checkpoint import (
     tail_digest,
     write_checkpoint,
 )
-from ._csvstream import CsvStream, DataError, StreamOptions, UsageError, to_csv
+from .stream import CsvStream, DataError, StreamOptions, UsageError, to_csv
 
 __all__ = ["main"]
 
@@ -100,7 +100,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         if args.command == "demo":
-            from ._demo import run_demo
+            from .demo import run_demo
 
             if args.out.exists() and not args.out.is_dir():
                 raise UsageError(f"--out {args.out} is a file, not a folder")

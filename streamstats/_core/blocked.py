@@ -3,11 +3,11 @@
 A plain scan is bound by the latency of one recursion step per value. Cutting a
 column into ``LANES`` contiguous blocks and viewing them as the lanes of a
 ``(block, LANES)`` array (a strided view, no copy) lets one kernel run the blocks
-side by side, which the CPU overlaps (DESIGN.md section 8):
+side by side, which the CPU overlaps (docs/architecture.md):
 
 1. scan all blocks at once, the first from the incoming state, the others from an
    empty one, writing the output;
-2. merge the blocks' final states in order (``_merge``): the carry into each block;
+2. merge the blocks' final states in order (``_core.merges``): the carry into each block;
 3. rerun the start of every block from its carry beside the empty-start run, until
    the two runs hold the same numbers: from there on the first pass already wrote
    what the carried run computes. With ``beta = 0.9`` that is a few hundred rows;
@@ -27,11 +27,11 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
-from . import _kernels, _merge
+from . import kernels, merges
 
 __all__ = ["LANES", "MIN_ROWS", "scan_blocked"]
 
-LANES = _kernels.LANES
+LANES = kernels.LANES
 MIN_ROWS = 1 << 14
 #: threads for the blocked scans (the kernels release the GIL)
 THREADS = max(1, min(
@@ -60,7 +60,7 @@ def _parallel(fn, items) -> list:
 
 
 def scan_blocked(family, x, y, beta, alpha, ignore_na, st, out, minp, kind) -> int:
-    """Blocked version of ``_kernels.SCANS[family]`` for ``adjust=True`` without
+    """Blocked version of ``kernels.SCANS[family]`` for ``adjust=True`` without
     time stamps; same arguments and return value (the inf index refers to ``x``).
 
     Columns that are contiguous in memory are scanned ``LANES`` at a time as the
@@ -68,7 +68,7 @@ def scan_blocked(family, x, y, beta, alpha, ignore_na, st, out, minp, kind) -> i
     The kernels release the GIL and run on ``THREADS`` threads.
     """
     n, k = x.shape
-    lane_scan = _kernels.LANE_SCANS[family]
+    lane_scan = kernels.LANE_SCANS[family]
     groups = []
     if x.flags.f_contiguous and y.flags.f_contiguous and out.flags.f_contiguous:
         groups = [slice(g, g + LANES) for g in range(0, k - LANES + 1, LANES)]
@@ -109,13 +109,13 @@ def _scan_column(family, x, y, beta, alpha, ignore_na, st, out, minp, kind) -> i
 
     def first_pass(s: int) -> int:
         xl, yl, ol = views[s]
-        bad = _kernels.LANE_SCANS[family](xl, yl, beta, alpha, ignore_na, ends[s], ol, minp, kind)
+        bad = kernels.LANE_SCANS[family](xl, yl, beta, alpha, ignore_na, ends[s], ol, minp, kind)
         return bad if bad < 0 else s * seg_rows + bad % LANES * block + bad // LANES
 
     for bad in _parallel(first_pass, range(segments)):
         if bad >= 0:
             return bad
-    merge = _merge.MERGES[family]
+    merge = merges.MERGES[family]
     carries = zeros.copy()
     carry = ends[0, :, :1]
     for s in range(segments):
@@ -124,18 +124,18 @@ def _scan_column(family, x, y, beta, alpha, ignore_na, st, out, minp, kind) -> i
                 continue
             carries[s, :, lane] = carry[:, 0]
             late = ends[s, :, lane : lane + 1]
-            carry = merge(carry, late, _merge.sample_decay(late, beta, ignore_na))
+            carry = merge(carry, late, merges.sample_decay(late, beta, ignore_na))
 
     def fixup(s: int) -> int:
         xl, yl, ol = views[s]
-        return _kernels.LANE_FIXUPS[family](
+        return kernels.LANE_FIXUPS[family](
             xl, yl, beta, alpha, ignore_na, carries[s], zeros[s], ol, minp, kind
         )
 
     _parallel(fixup, range(segments))
     last = carry.copy()
     body = segments * seg_rows
-    bad = _kernels.SCANS[family](
+    bad = kernels.SCANS[family](
         x[body:, None], y[body:, None], _EMPTY, beta, alpha, True, ignore_na, last,
         out[body:, None], minp, kind,
     )

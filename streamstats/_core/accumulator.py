@@ -1,7 +1,7 @@
 """The machinery every accumulator shares: parameters, state, updates, merge, I/O.
 
-An accumulator is a small monoid (DESIGN.md section 3): a state, a one-sample step
-(``_steps``), a value, and an ordered ``merge``. The state is kept as a
+An accumulator is a small monoid (docs/architecture.md): a state, a one-sample step
+(``_core.rules``), a value, and an ordered ``merge``. The state is kept as a
 ``(fields, lanes)`` float64 array (a Python list for a scalar stream, which keeps
 ``update`` cheap), plus the number of rows seen and the first and last time stamps.
 """
@@ -14,10 +14,10 @@ from typing import Any, ClassVar, NamedTuple
 
 import numpy as np
 
-from . import _blocked, _kernels, _merge
-from ._checks import check_state_fields
-from ._decay import resolve_decay
-from ._times import elapsed_halflives, halflife_unit, time_scalar, time_values
+from . import blocked, kernels, merges
+from .checks import check_state_fields
+from .decay import resolve_decay
+from .times import elapsed_halflives, halflife_unit, time_scalar, time_values
 
 __all__ = ["Accumulator"]
 
@@ -37,7 +37,7 @@ def as_data(values: object, name: str) -> np.ndarray:
 class Accumulator:
     """Base class of the exponentially weighted accumulators (not public)."""
 
-    #: state family of ``_kernels`` and the value it writes (set by subclasses)
+    #: state family of ``_core.kernels`` and the value it writes (set by subclasses)
     _family: str
     _kind: int = 0
     _adjust: bool = True
@@ -89,7 +89,7 @@ class Accumulator:
     def reset(self) -> None:
         """Forget every sample: back to the state of a new accumulator."""
         self._shape: tuple[int, ...] | None = None
-        self._st: Any = [0.0] * _kernels.N_FIELDS[self._family]
+        self._st: Any = [0.0] * kernels.N_FIELDS[self._family]
         self._t_first: int | float | None = None
         self._t_last: int | float | None = None
         self._time_kind: str | None = None
@@ -220,7 +220,7 @@ class Accumulator:
         """The current value: NaN before any sample (or before ``min_periods``)."""
         st = self._st_array()
         out = np.empty(st.shape[1])
-        _kernels.FINALIZE[self._family](st, self._minp, self._kind, out)
+        kernels.FINALIZE[self._family](st, self._minp, self._kind, out)
         return float(out[0]) if not self._shape else out.reshape(self._shape)
 
     @property
@@ -264,7 +264,7 @@ class Accumulator:
         """Feed one sample (a scalar, or an array of the stream's shape), with its
         time stamp ``t`` when the decay follows time."""
         if self._fast and t is None and type(x) is float and -_INF < x < _INF:
-            # the zero-start recursion of _steps.ewa_step, inlined: this is the hot path
+            # the zero-start recursion of rules.ewa_step, inlined: this is the hot path
             s = self._st
             s[0] = self._beta * s[0] + self._alpha * x
             s[1] += 1.0
@@ -313,12 +313,12 @@ class Accumulator:
         return views, deltas, base, a, ignore_na, new_times, shape
 
     def _run(
-        self, arrays: list[np.ndarray], times: Any, write: bool, blocked: bool = False
+        self, arrays: list[np.ndarray], times: Any, write: bool, parallel: bool = False
     ) -> np.ndarray | None:
         """Scan a chunk, commit the state, return the values (``write``).
 
-        ``blocked`` allows the lane-parallel scan of ``_blocked`` (batch functions
-        only: its carries round differently from the sequential scan, see ``_blocked``).
+        ``parallel`` allows the lane-parallel scan of ``blocked`` (batch functions
+        only: its carries round differently from the sequential scan, see ``blocked``).
         """
         views, deltas, base, a, ignore_na, new_times, shape = self._prepare(arrays, times)
         x = views[0]
@@ -331,15 +331,15 @@ class Accumulator:
         columns_contiguous = k > 1 and x.flags.f_contiguous
         out = np.empty((n, k), order="F" if columns_contiguous else "C") if write else _NO_OUT
         if (
-            blocked and write and self._adjust and deltas.shape[0] == 0
-            and (n >= _blocked.MIN_ROWS or (columns_contiguous and k >= _blocked.LANES))
-            and (k < _blocked.LANES or columns_contiguous)
+            parallel and write and self._adjust and deltas.shape[0] == 0
+            and (n >= blocked.MIN_ROWS or (columns_contiguous and k >= blocked.LANES))
+            and (k < blocked.LANES or columns_contiguous)
         ):
-            bad = _blocked.scan_blocked(
+            bad = blocked.scan_blocked(
                 self._family, x, y, base, a, ignore_na, st, out, self._minp, self._kind
             )
         else:
-            bad = _kernels.SCANS[self._family](
+            bad = kernels.SCANS[self._family](
                 x, y, deltas, base, a, self._adjust, ignore_na, st, out, self._minp, self._kind
             )
         if bad >= 0:
@@ -386,8 +386,8 @@ class Accumulator:
             unit = halflife_unit(self._decay.halflife_seconds, self._time_kind)
             decay = np.full(late.shape[1], 0.5 ** ((other._t_last - self._t_last) / unit))
         else:
-            decay = _merge.sample_decay(late, self._beta, self._ignore_na)
+            decay = merges.sample_decay(late, self._beta, self._ignore_na)
         merged = self.copy()
-        merged._commit(_merge.MERGES[self._family](self._st_array(), late, decay))
+        merged._commit(merges.MERGES[self._family](self._st_array(), late, decay))
         merged._t_last = other._t_last
         return merged

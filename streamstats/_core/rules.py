@@ -1,6 +1,6 @@
 """One-sample update rules, written once.
 
-These are plain Python functions of floats. ``_kernels`` compiles them with Numba
+These are plain Python functions of floats. ``_core.kernels`` compiles them with Numba
 (``inline="always"``) into the array scans, and the accumulators call them as they
 are for a single scalar sample, so both paths run the very same IEEE operations in
 the same order: ``update_many`` equals a loop of ``update`` bit for bit.

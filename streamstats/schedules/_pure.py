@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from ._decay import _number
+from .._core.decay import _number
 
 __all__ = [
     "Schedule",

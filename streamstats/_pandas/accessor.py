@@ -2,7 +2,7 @@
 
 Registered on import of ``streamstats``. Every method is the numpy-level core on
 the frame's columns (no copy when they are one float64 block), or, with ``by=``,
-the grouped scans of ``_keyed``; results keep the index, the column names and the
+the grouped scans of ``keyed``; results keep the index, the column names and the
 row order.
 """
 
@@ -14,9 +14,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ._batch import _apply
-from ._decay import _is_duration
-from ._frame import (
+from .._core.batch import _apply
+from .._core.decay import _is_duration
+from .frame import (
     as_list,
     column_values,
     is_name,
@@ -24,9 +24,9 @@ from ._frame import (
     time_stamps,
     value_columns,
 )
-from ._keyed import KeyedStreams
-from ._online import OnlineSmoother, mirror, pairwise_frame, upper_pairs
-from ._stats import Options, make_accumulator
+from .keyed import KeyedStreams
+from .online import OnlineSmoother, mirror, pairwise_frame, upper_pairs
+from .registry import Options, make_accumulator
 
 __all__ = ["EWAccessor"]
 

@@ -18,6 +18,6 @@ array([-0.01,  0.01])
 """
 
 from ._dense import Dense
-from ._optim import Adam, AdamW, Momentum, Optimizer, RMSprop
+from ._optimizers import Adam, AdamW, Momentum, Optimizer, RMSprop
 
 __all__ = ["Momentum", "RMSprop", "Adam", "AdamW", "Optimizer", "Dense"]

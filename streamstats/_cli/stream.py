@@ -18,7 +18,7 @@ What the stream promises, whatever the blocks:
   its sensor first reports, not by the first block.
 - Missing-value spellings (``NA``, ``null``, ``NaN``, ...) mean "missing" in the
   smoothed columns only; every other column is passed through byte for byte.
-- Time stamps are read in one format for the whole stream (``_csvtimes``).
+- Time stamps are read in one format for the whole stream (``timestamps``).
 """
 
 from __future__ import annotations
@@ -39,7 +39,11 @@ import pyarrow.compute as pc
 import pyarrow.csv as pa_csv
 from numba import njit
 
-from ._checkpoint import (
+from .._core.decay import _is_duration
+from .._pandas.frame import MISSING_KEY, plain_key
+from .._pandas.online import OnlineSmoother
+from .._pandas.registry import PAIRWISE, STATS
+from .checkpoint import (
     TAIL_BYTES,
     CheckpointError,
     read_at,
@@ -47,11 +51,7 @@ from ._checkpoint import (
     tail_digest,
     write_checkpoint,
 )
-from ._csvtimes import TimeFormatError, decide_format, parse_times
-from ._decay import _is_duration
-from ._frame import MISSING_KEY, plain_key
-from ._online import OnlineSmoother
-from ._stats import PAIRWISE, STATS
+from .timestamps import TimeFormatError, decide_format, parse_times
 
 __all__ = ["StreamOptions", "CsvStream", "Block", "DataError", "UsageError", "Rejected",
            "smooth_csv", "to_csv", "MAX_LINE_BYTES"]

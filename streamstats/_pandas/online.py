@@ -8,10 +8,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ._decay import _is_duration
-from ._frame import as_list, column_values, series_values, time_stamps, value_columns
-from ._keyed import KeyedStreams, json_key, unjson_key
-from ._stats import PAIRWISE, STATS, Options
+from .._core.decay import _is_duration
+from .frame import as_list, column_values, series_values, time_stamps, value_columns
+from .keyed import KeyedStreams, json_key, unjson_key
+from .registry import PAIRWISE, STATS, Options
 
 __all__ = ["OnlineSmoother", "pairwise_frame", "upper_pairs", "mirror"]
 

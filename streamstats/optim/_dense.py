@@ -4,7 +4,7 @@ of an optimizer.
 A gradient is a complete sample (no NaN means "missing"), so the counters and the
 bias-correction weight are one number for the whole array instead of one per
 element; only the moment itself is an array, kept in the array's dtype. The update
-is the accumulator's own one-sample step (``_steps``), run over the array by the
+is the accumulator's own one-sample step (``_core.rules``), run over the array by the
 kernels of ``_fused``.
 """
 
@@ -15,10 +15,11 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from . import _fused, _steps
-from ._accumulator import Accumulator
-from ._accumulators import EWA, BiasCorrectedEWA, EWSecondMoment
-from ._checks import check_count, check_state_fields
+from .._core import rules
+from .._core.accumulator import Accumulator
+from .._core.accumulators import EWA, BiasCorrectedEWA, EWSecondMoment
+from .._core.checks import check_count, check_state_fields
+from . import _fused
 
 __all__ = ["Dense"]
 
@@ -91,7 +92,7 @@ class Dense:
         if weight is None:
             weight = self.acc._alpha if beta is None else 1.0 - beta
         a, w = dt(weight), dt(self.weight)
-        return d, a, w, _steps.mean_step(dt(0.0), w, dt(0.0), d, a, True)[1]
+        return d, a, w, rules.mean_step(dt(0.0), w, dt(0.0), d, a, True)[1]
 
     def advance(self, new_weight: float) -> None:
         """Count one step done by a fused kernel (which updated ``values``)."""

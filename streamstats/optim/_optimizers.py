@@ -4,7 +4,7 @@ Each optimizer keeps, per parameter array, its moments as :class:`Dense`
 accumulators of the core (Momentum: an ``EWA``; RMSprop: an ``EWSecondMoment``; Adam:
 a ``BiasCorrectedEWA`` and a bias-corrected ``EWSecondMoment``). A step runs either
 the fused kernel of ``_fused`` (one pass over memory) or the composed path (the
-accumulators' ``update`` then the rule of ``_optim_steps`` on whole arrays); both
+accumulators' ``update`` then the rule of ``optim._rules`` on whole arrays); both
 call the same step functions.
 """
 
@@ -17,12 +17,12 @@ from typing import Any
 
 import numpy as np
 
+from .._core.accumulators import EWA, BiasCorrectedEWA, EWSecondMoment
+from .._core.checks import check_count
+from ..schedules._pure import Schedule, ScheduleIterator
 from . import _fused
-from ._accumulators import EWA, BiasCorrectedEWA, EWSecondMoment
-from ._checks import check_count
 from ._dense import Dense
-from ._optim_steps import decoupled_decay, l2_penalty, momentum_update, rms_direction, rms_step
-from ._schedules import Schedule, ScheduleIterator
+from ._rules import decoupled_decay, l2_penalty, momentum_update, rms_direction, rms_step
 from ._tree import leaves
 
 __all__ = ["Optimizer", "Momentum", "RMSprop", "Adam", "AdamW"]

@@ -7,8 +7,8 @@ from typing import Any
 
 import numpy as np
 
-from ._accumulator import Accumulator, as_data
-from ._accumulators import (
+from .accumulator import Accumulator, as_data
+from .accumulators import (
     EWA,
     BiasCorrectedEWA,
     EWCorr,
@@ -30,7 +30,7 @@ def _apply(
     moved = [np.moveaxis(a, axis, 0) for a in arrays]
     if state is not None:
         acc._load_state(state)
-    y = acc._run(moved, times, write=True, blocked=True)
+    y = acc._run(moved, times, write=True, parallel=True)
     y = np.moveaxis(y, 0, axis)
     return (y, acc.state) if return_state else y
 

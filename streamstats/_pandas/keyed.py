@@ -2,7 +2,7 @@
 
 ``KeyedStreams`` holds, for each statistic, the states of every key side by side
 (``(fields, keys * lanes)``) and runs chunks through the grouped scans of
-``_kernels``, which apply the same one-sample steps as every other scan. A chunk
+``_core.kernels``, which apply the same one-sample steps as every other scan. A chunk
 is checked whole (keys, time order, finite values) before any state is touched, so
 a bad chunk leaves the states as they were; the scans then update them in place.
 """
@@ -15,12 +15,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from . import _kernels
-from ._accumulator import Accumulator
-from ._checks import check_state_fields
-from ._frame import MISSING_KEY, key_codes, plain_key
-from ._stats import PAIRWISE, Options, make_accumulator
-from ._times import halflife_unit, show_time, time_values
+from .._core import kernels
+from .._core.accumulator import Accumulator
+from .._core.checks import check_state_fields
+from .._core.times import halflife_unit, show_time, time_values
+from .frame import MISSING_KEY, key_codes, plain_key
+from .registry import PAIRWISE, Options, make_accumulator
 
 __all__ = ["KeyedStreams", "json_key", "unjson_key"]
 
@@ -52,7 +52,7 @@ class KeyedStreams:
         self.codes: dict[Hashable, int] = {}
         self.keys: list[Hashable] = []
         self.st = {
-            s: np.zeros((_kernels.N_FIELDS[acc._family], 0)) for s, acc in self.accs.items()
+            s: np.zeros((kernels.N_FIELDS[acc._family], 0)) for s, acc in self.accs.items()
         }
         self.time_kind: str | None = None
         self.last = np.zeros(0)
@@ -99,7 +99,7 @@ class KeyedStreams:
         saved = self.last[touched], self.seen[touched]  # copies: fancy indexing
         deltas = np.empty(codes.shape[0])
         unit = halflife_unit(self.halflife_seconds, kind)
-        bad = _kernels.group_deltas(values, codes, self.last, self.seen, unit, deltas)
+        bad = kernels.group_deltas(values, codes, self.last, self.seen, unit, deltas)
         if bad >= 0:
             self.last[touched], self.seen[touched] = saved
             c = int(codes[bad])
@@ -139,7 +139,7 @@ class KeyedStreams:
                 xs = ys = x
             base, a, ignore_na = acc._rates(self.timed)
             out[stat] = np.empty((n, lanes))
-            _kernels.GROUPED_SCANS[acc._family](
+            kernels.GROUPED_SCANS[acc._family](
                 xs, ys, codes, deltas, base, a, acc._adjust, ignore_na, self.st[stat],
                 out[stat], acc._minp, acc._kind,
             )

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from ._csvstream import smooth_csv
+from .stream import smooth_csv
 
 __all__ = ["run_demo", "data_path"]
 
@@ -20,7 +20,7 @@ def data_path(name: str) -> Path:
 
     Examples
     --------
-    >>> from streamstats._demo import data_path
+    >>> from streamstats._cli.demo import data_path
     >>> data_path("seattle-temps.csv").name
     'seattle-temps.csv'
     """

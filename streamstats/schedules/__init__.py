@@ -25,8 +25,8 @@ from typing import Any
 
 import numpy as np
 
-from . import _schedules
-from ._schedules import (
+from . import _pure
+from ._pure import (
     Constant,
     CosineDecay,
     ExponentialDecay,
@@ -53,7 +53,7 @@ __all__ = [
     "warmup",
     "join",
     "plot",
-    *_schedules.__all__,  # the pure forms
+    *_pure.__all__,  # the pure forms
 ]
 
 

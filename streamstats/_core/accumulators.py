@@ -6,7 +6,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from ._accumulator import Accumulator
+from .accumulator import Accumulator
 
 __all__ = [
     "EWA",

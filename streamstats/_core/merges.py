@@ -1,4 +1,4 @@
-"""Ordered merges of two consecutive segments' states (DESIGN.md section 3).
+"""Ordered merges of two consecutive segments' states (docs/architecture.md).
 
 A segment acts on the state before it as an affine map: the earlier weight (and the
 zero-start ``v``) is decayed by ``decay``, the product of the decays inside the later

@@ -1,8 +1,8 @@
 """Fused elementwise kernels: the dense accumulators' updates and one optimizer step
 per parameter array in a single pass over memory.
 
-Every kernel inlines the accumulators' own one-sample steps (``_steps``) and the
-optimizers' rules (``_optim_steps``); nothing here restates a formula. The element
+Every kernel inlines the accumulators' own one-sample steps (``_core.rules``) and the
+optimizers' rules (``optim._rules``); nothing here restates a formula. The element
 functions take and return scalars (passing arrays into an inlined function costs a
 reference count per element and stops vectorisation); each loop then stores a moment
 in the parameter's dtype and reads it back before use, so float32 state rounds
@@ -15,8 +15,8 @@ from __future__ import annotations
 
 from numba import njit, prange
 
-from . import _steps
-from ._optim_steps import (
+from .._core import rules
+from ._rules import (
     l2_penalty,
     momentum_update,
     rms_direction,
@@ -29,8 +29,8 @@ __all__ = ["PARALLEL_MIN", "dense_ewa", "dense_mean", "momentum", "rmsprop", "ad
 PARALLEL_MIN = 1 << 16
 
 _inline = njit(inline="always", error_model="numpy")
-ewa_step = _inline(_steps.ewa_step)
-mean_step = _inline(_steps.mean_step)
+ewa_step = _inline(rules.ewa_step)
+mean_step = _inline(rules.mean_step)
 
 _serial = njit(cache=True, nogil=True, error_model="numpy")
 _parallel = njit(cache=True, nogil=True, parallel=True, error_model="numpy")
