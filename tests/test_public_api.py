@@ -77,3 +77,49 @@ def test_no_public_docstring_has_an_unfilled_placeholder(name, obj):
             continue
         assert "{{" not in line and "}}" not in line, f"{name}: {line}"
         assert not re.search(r"\{[a-z_]+\}", line), f"{name}: {line}"
+
+
+def test_every_statistic_has_its_registry_rows():
+    """A new accumulator, batch function or statistic of the fronts fails here until
+    the registries that test it have its row."""
+    import test_accessor
+    import test_online
+    import test_properties
+    from conftest import CASES
+
+    from streamstats._core.accumulator import Accumulator
+    from streamstats._pandas.registry import STATS
+
+    classes = {obj for name in ss.__all__ if inspect.isclass(obj := getattr(ss, name))
+               and issubclass(obj, Accumulator)}
+    assert classes == {case.cls for case in CASES}
+    functions = {name for name in ss.__all__ if inspect.isfunction(getattr(ss, name))
+                 and name.startswith("ew")}
+    assert functions == set(test_properties.BATCH)
+    assert set(STATS) == set(test_online.STATS)
+    methods = {"mean": "smooth"}
+    assert {methods.get(s, s) for s in STATS} == {row[0] for row in test_accessor.ORACLES}
+
+
+def test_the_family_table_agrees_with_the_states_and_the_kernels():
+    from streamstats._core import kernels
+    from streamstats._core.families import FAMILIES
+
+    for name, family in FAMILIES.items():
+        assert family.state._fields[-4:] == ("count", "missing", "t_first", "t_last")
+        assert kernels.N_FIELDS[name] == family.rows == len(family.fields) + 2
+        assert name in kernels.SCANS and name in kernels.GROUPED_SCANS
+    for cls in {case.cls for case in __import__("conftest").CASES}:
+        acc = cls(beta=0.5)
+        assert type(acc.state) is acc.spec.family.state
+
+
+@pytest.mark.parametrize("beta", [0.5, 0.9])
+def test_update_many_in_parallel_equals_the_sequential_scan(beta):
+    import numpy as np
+
+    x = np.random.default_rng(1).normal(size=100_000)
+    x[::17] = np.nan
+    for cls in (ss.BiasCorrectedEWA, ss.EWVar, ss.EWA):
+        np.testing.assert_array_equal(cls(beta=beta).update_many(x, parallel=True),
+                                      cls(beta=beta).update_many(x))

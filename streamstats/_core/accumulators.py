@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any, NamedTuple
+from typing import Any
 
 import numpy as np
 
 from .accumulator import Accumulator
+from .states import CovState, EWAState, MeanState, VarState
 
 __all__ = [
     "EWA",
@@ -21,64 +22,6 @@ __all__ = [
     "VarState",
     "CovState",
 ]
-
-Number = float | np.ndarray
-Stamp = int | float | None
-
-
-class EWAState(NamedTuple):
-    """State of the zero-start EWA: ``v`` (the lecture's ``v_t``), the number of
-    observed and missing samples, and the first and last time stamps (or None)."""
-
-    v: Number
-    count: Number
-    missing: Number
-    t_first: Stamp
-    t_last: Stamp
-
-
-class MeanState(NamedTuple):
-    """State of a weighted mean: ``mean`` and its total ``weight`` (the lecture's
-    ``v_t`` is ``mean * weight``, its normaliser ``1 - beta**t`` is ``weight``)."""
-
-    mean: Number
-    weight: Number
-    count: Number
-    missing: Number
-    t_first: Stamp
-    t_last: Stamp
-
-
-class VarState(NamedTuple):
-    """State of a weighted variance: mean, biased variance, weight and
-    ``s1sq_minus_s2`` (``S1**2 - S2``, the denominator of the unbiased factor)."""
-
-    mean: Number
-    var: Number
-    weight: Number
-    s1sq_minus_s2: Number
-    count: Number
-    missing: Number
-    t_first: Stamp
-    t_last: Stamp
-
-
-class CovState(NamedTuple):
-    """State of a weighted covariance of pairs: both means, both biased variances,
-    the biased covariance, the weight and ``S1**2 - S2``."""
-
-    mean_x: Number
-    mean_y: Number
-    var_x: Number
-    var_y: Number
-    cov: Number
-    weight: Number
-    s1sq_minus_s2: Number
-    count: Number
-    missing: Number
-    t_first: Stamp
-    t_last: Stamp
-
 
 _COMMON = """
     beta : float
@@ -144,9 +87,9 @@ class EWA(Accumulator):
             raise ValueError(f"init must be 'zero' or 'first', got {init!r}")
         self._init = init
         if init == "zero":
-            self._family, self._State, self._supports_times = "ewa", EWAState, False
+            self._family, self._supports_times = "ewa", False
         else:
-            self._family, self._State, self._adjust = "mean", MeanState, False
+            self._family, self._adjust = "mean", False
         super().__init__(beta, **kwargs)
 
     def _extra_params(self) -> dict[str, Any]:
@@ -189,7 +132,6 @@ class BiasCorrectedEWA(Accumulator):
     """
 
     _family = "mean"
-    _State = MeanState
 
 
 @_doc
@@ -224,9 +166,9 @@ class EWSecondMoment(Accumulator):
     ) -> None:
         self._bias_correction = bool(bias_correction)
         if self._bias_correction:
-            self._family, self._State = "mean", MeanState
+            self._family = "mean"
         else:
-            self._family, self._State, self._supports_times = "ewa", EWAState, False
+            self._family, self._supports_times = "ewa", False
         super().__init__(beta, **kwargs)
 
     def _extra_params(self) -> dict[str, Any]:
@@ -297,7 +239,6 @@ class EWVar(_Spread):
     """
 
     _family = "var"
-    _State = VarState
 
 
 @_spread_doc
@@ -344,16 +285,17 @@ class EWCov(_Spread):
     """
 
     _family = "cov"
-    _State = CovState
     _n_inputs = 2
 
     def update(self, x: Any, y: Any, t: Any = None) -> None:  # type: ignore[override]
         """Feed one pair of samples."""
         self._update((x, y), t)
 
-    def update_many(self, xs: Any, ys: Any, times: Any = None) -> np.ndarray:  # type: ignore[override]
-        """Feed pairs of sequences; returns the value after each pair."""
-        return super().update_many(xs, ys, times=times)
+    def update_many(self, xs: Any, ys: Any, times: Any = None,  # type: ignore[override]
+                    parallel: bool = False) -> np.ndarray:
+        """Feed pairs of sequences; returns the value after each pair (``parallel``:
+        as for the other accumulators)."""
+        return super().update_many(xs, ys, times=times, parallel=parallel)
 
 
 @_doc

@@ -18,19 +18,22 @@ from .accumulators import (
     EWVar,
 )
 
-__all__ = ["ewa", "ew_second_moment", "ewvar", "ewstd", "ewcov", "ewcorr"]
+__all__ = ["ewa", "ew_second_moment", "ewvar", "ewstd", "ewcov", "ewcorr", "apply_accumulator"]
 
 
-def _apply(
+def apply_accumulator(
     acc: Accumulator, data: list[Any], axis: int, times: Any, state: Any, return_state: bool
 ) -> Any:
+    """What the batch functions do with a fresh accumulator ``acc``: continue from
+    ``state`` if given, scan ``data`` along ``axis`` (blocks in parallel on long
+    columns), return the values (and the final state)."""
     arrays = [as_data(x, name) for x, name in zip(data, ("x", "y"))]
     if arrays[0].ndim == 0:
         raise ValueError("x must be at least 1-D (a series, or an array of series)")
     moved = [np.moveaxis(a, axis, 0) for a in arrays]
     if state is not None:
-        acc._load_state(state)
-    y = acc._run(moved, times, write=True, parallel=True)
+        acc = type(acc).from_state(state, **acc.params)
+    y = acc.update_many(*moved, times=times, parallel=True)
     y = np.moveaxis(y, 0, axis)
     return (y, acc.state) if return_state else y
 
@@ -127,7 +130,7 @@ def ewa(
         acc: Accumulator = BiasCorrectedEWA(beta, **decay, **opts)
     else:
         acc = EWA(beta, init=init, **decay, **opts)
-    return _apply(acc, [x], axis, times, state, return_state)
+    return apply_accumulator(acc, [x], axis, times, state, return_state)
 
 
 @_doc(_X)
@@ -162,12 +165,12 @@ def ew_second_moment(
     acc = EWSecondMoment(beta, alpha=alpha, span=span, com=com, halflife=halflife,
                          bias_correction=bias_correction, ignore_na=ignore_na,
                          min_periods=min_periods)
-    return _apply(acc, [x], axis, times, state, return_state)
+    return apply_accumulator(acc, [x], axis, times, state, return_state)
 
 
 def _spread(cls: type, data: list[Any], beta: Any, axis: int, times: Any, state: Any,
             return_state: bool, **params: Any) -> Any:
-    return _apply(cls(beta, **params), data, axis, times, state, return_state)
+    return apply_accumulator(cls(beta, **params), data, axis, times, state, return_state)
 
 
 _BIAS = """

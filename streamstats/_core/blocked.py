@@ -28,6 +28,7 @@ import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
 from . import kernels, merges
+from .families import FAMILIES
 
 __all__ = ["LANES", "MIN_ROWS", "scan_blocked"]
 
@@ -115,7 +116,7 @@ def _scan_column(family, x, y, beta, alpha, ignore_na, st, out, minp, kind) -> i
     for bad in _parallel(first_pass, range(segments)):
         if bad >= 0:
             return bad
-    merge = merges.MERGES[family]
+    merge = FAMILIES[family].merge
     carries = zeros.copy()
     carry = ends[0, :, :1]
     for s in range(segments):

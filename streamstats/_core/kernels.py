@@ -53,21 +53,17 @@ import types
 from pathlib import Path
 
 from . import rules
+from .families import FAMILIES
 
 __all__ = ["SCANS", "GROUPED_SCANS", "group_deltas", "LANE_SCANS", "LANE_FIXUPS", "FINALIZE",
            "LANES", "N_FIELDS"]
 
 LANES = 8
 
-# name -> (numeric fields, bivariate, squares input when kind == 1)
-_FAMILIES = {
-    "ewa": (("v",), False, True),
-    "mean": (("m", "w"), False, True),
-    "var": (("m", "c", "w", "dd"), False, False),
-    "cov": (("mx", "my", "cxx", "cyy", "cxy", "w", "dd"), True, False),
-}
-_VALUE = {"ewa": "ewa_value", "mean": "mean_value", "var": "var_value_of", "cov": "cov_value_of"}
-N_FIELDS = {name: len(spec[0]) + 2 for name, spec in _FAMILIES.items()}
+# the family table, as the code generator reads it
+_FAMILIES = {name: (f.fields, f.bivariate, f.squares_input) for name, f in FAMILIES.items()}
+_VALUE = {name: f.value for name, f in FAMILIES.items()}
+N_FIELDS = {name: f.rows for name, f in FAMILIES.items()}
 
 
 def _lane_body(family: str, lane: str, f: list[str], cnt: str, miss: str, indent: str,
@@ -79,7 +75,7 @@ def _lane_body(family: str, lane: str, f: list[str], cnt: str, miss: str, indent
     at each observation and decays over missing rows), so that missing rows between
     two observations change nothing, as pandas has it."""
     fields, bivariate, squares = _FAMILIES[family]
-    weight = f[fields.index("w")] if "w" in fields else None
+    weight = f[fields.index("weight")] if "weight" in fields else None
     a = "a"
     if seeded_time and weight is not None:
         a = f"(a if adjust or not timed else 1.0 - d * {weight})"

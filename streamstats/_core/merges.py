@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["MERGES", "sample_decay"]
+from .states import CovState, EWAState, MeanState, VarState
+
+__all__ = ["merge_ewa", "merge_mean", "merge_var", "merge_cov", "sample_decay"]
 
 
 def sample_decay(late: np.ndarray, beta: float, ignore_na: bool) -> np.ndarray:
@@ -38,18 +40,24 @@ def _counts(out: np.ndarray, early: np.ndarray, late: np.ndarray) -> np.ndarray:
     return out
 
 
+def _rows(state: type, *names: str) -> tuple[int, ...]:
+    return tuple(state._fields.index(n) for n in names)
+
+
 def merge_ewa(early: np.ndarray, late: np.ndarray, decay: np.ndarray) -> np.ndarray:
+    (v,) = _rows(EWAState, "v")
     out = np.empty_like(early)
-    out[0] = decay * early[0] + late[0]
+    out[v] = decay * early[v] + late[v]
     return _counts(out, early, late)
 
 
 def merge_mean(early: np.ndarray, late: np.ndarray, decay: np.ndarray) -> np.ndarray:
+    mean, weight = _rows(MeanState, "mean", "weight")
     out = np.empty_like(early)
-    w, r = _pool(decay * early[1], late, late[1])
-    out[0] = early[0] + r * (late[0] - early[0])
-    out[0] = np.where(r == 1.0, late[0], out[0])
-    out[1] = w
+    w, r = _pool(decay * early[weight], late, late[weight])
+    out[mean] = early[mean] + r * (late[mean] - early[mean])
+    out[mean] = np.where(r == 1.0, late[mean], out[mean])
+    out[weight] = w
     return _counts(out, early, late)
 
 
@@ -58,31 +66,33 @@ def _spread(c_e, c_l, r, dx, dy):
 
 
 def merge_var(early: np.ndarray, late: np.ndarray, decay: np.ndarray) -> np.ndarray:
+    mean, var, weight, dd = _rows(VarState, "mean", "var", "weight", "s1sq_minus_s2")
     out = np.empty_like(early)
-    we = decay * early[2]
-    w, r = _pool(we, late, late[2])
-    delta = late[0] - early[0]
-    out[0] = np.where(r == 1.0, late[0], early[0] + r * delta)
-    out[1] = _spread(early[1], late[1], r, delta, delta)
-    out[2] = w
-    out[3] = decay * decay * early[3] + late[3] + 2.0 * we * late[2]
+    we = decay * early[weight]
+    w, r = _pool(we, late, late[weight])
+    delta = late[mean] - early[mean]
+    out[mean] = np.where(r == 1.0, late[mean], early[mean] + r * delta)
+    out[var] = _spread(early[var], late[var], r, delta, delta)
+    out[weight] = w
+    out[dd] = decay * decay * early[dd] + late[dd] + 2.0 * we * late[weight]
     return _counts(out, early, late)
 
 
 def merge_cov(early: np.ndarray, late: np.ndarray, decay: np.ndarray) -> np.ndarray:
+    mx, my, vx, vy, cov, weight, dd = _rows(
+        CovState, "mean_x", "mean_y", "var_x", "var_y", "cov", "weight", "s1sq_minus_s2")
     out = np.empty_like(early)
-    we = decay * early[5]
-    w, r = _pool(we, late, late[5])
-    dx = late[0] - early[0]
-    dy = late[1] - early[1]
-    out[0] = np.where(r == 1.0, late[0], early[0] + r * dx)
-    out[1] = np.where(r == 1.0, late[1], early[1] + r * dy)
-    out[2] = _spread(early[2], late[2], r, dx, dx)
-    out[3] = _spread(early[3], late[3], r, dy, dy)
-    out[4] = _spread(early[4], late[4], r, dx, dy)
-    out[5] = w
-    out[6] = decay * decay * early[6] + late[6] + 2.0 * we * late[5]
+    we = decay * early[weight]
+    w, r = _pool(we, late, late[weight])
+    dx = late[mx] - early[mx]
+    dy = late[my] - early[my]
+    out[mx] = np.where(r == 1.0, late[mx], early[mx] + r * dx)
+    out[my] = np.where(r == 1.0, late[my], early[my] + r * dy)
+    out[vx] = _spread(early[vx], late[vx], r, dx, dx)
+    out[vy] = _spread(early[vy], late[vy], r, dy, dy)
+    out[cov] = _spread(early[cov], late[cov], r, dx, dy)
+    out[weight] = w
+    out[dd] = decay * decay * early[dd] + late[dd] + 2.0 * we * late[weight]
     return _counts(out, early, late)
 
 
-MERGES = {"ewa": merge_ewa, "mean": merge_mean, "var": merge_var, "cov": merge_cov}

@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .._core.batch import _apply
+from .._core.batch import apply_accumulator
 from .._core.decay import _is_duration
 from .frame import (
     as_list,
@@ -406,7 +406,7 @@ class EWAccessor:
                                    () if pairs is None else pairs)
             return streams.run(x, keys, stamps, self._obj.index, names)[stat]
         data = [x] if pairs is None else [x[:, pairs[:, 0]], x[:, pairs[:, 1]]]
-        return _apply(make_accumulator(stat, opts), data, 0, stamps, None, False)
+        return apply_accumulator(make_accumulator(stat, opts), data, 0, stamps, None, False)
 
     def _columnwise(self, stat: str, opts: Options, times: Any, by: Any, columns: Any):
         x, names, keys, stamps = self._inputs(opts, times, by, columns)

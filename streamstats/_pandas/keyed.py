@@ -16,8 +16,8 @@ import numpy as np
 import pandas as pd
 
 from .._core import kernels
-from .._core.accumulator import Accumulator
 from .._core.checks import check_state_fields
+from .._core.families import Spec
 from .._core.times import halflife_unit, show_time, time_values
 from .frame import MISSING_KEY, key_codes, plain_key
 from .registry import PAIRWISE, Options, make_accumulator
@@ -39,20 +39,19 @@ class KeyedStreams:
                  pairs: Sequence[tuple[int, int]] = ()) -> None:
         self.stats = tuple(stats)
         self.timed = timed
-        self.accs: dict[str, Accumulator] = {s: make_accumulator(s, opts) for s in self.stats}
-        for acc in self.accs.values():
-            acc._check_mode(timed)
+        self.specs: dict[str, Spec] = {s: make_accumulator(s, opts).spec for s in self.stats}
+        for spec in self.specs.values():
+            spec.check_times(timed)
         self.pairs = np.asarray(pairs, dtype=np.intp).reshape(-1, 2)
         self.lanes = {s: len(self.pairs) if s in PAIRWISE else k for s in self.stats}
-        decay = next(iter(self.accs.values()))._decay
-        self.halflife_seconds = decay.halflife_seconds
+        self.halflife_seconds = next(iter(self.specs.values())).decay.halflife_seconds
         self.reset()
 
     def reset(self) -> None:
         self.codes: dict[Hashable, int] = {}
         self.keys: list[Hashable] = []
         self.st = {
-            s: np.zeros((kernels.N_FIELDS[acc._family], 0)) for s, acc in self.accs.items()
+            s: np.zeros((spec.family.rows, 0)) for s, spec in self.specs.items()
         }
         self.time_kind: str | None = None
         self.last = np.zeros(0)
@@ -129,7 +128,7 @@ class KeyedStreams:
             )
         deltas, kind = self._deltas(stamps, codes, n_keys, rows, new)
         out = {}
-        for stat, acc in self.accs.items():
+        for stat, spec in self.specs.items():
             lanes = self.lanes[stat]
             if new:
                 self.st[stat] = _grown(self.st[stat], n_keys * lanes)
@@ -137,11 +136,11 @@ class KeyedStreams:
                 xs, ys = x[:, self.pairs[:, 0]], x[:, self.pairs[:, 1]]
             else:
                 xs = ys = x
-            base, a, ignore_na = acc._rates(self.timed)
+            base, a, ignore_na = spec.rates(self.timed)
             out[stat] = np.empty((n, lanes))
-            kernels.GROUPED_SCANS[acc._family](
-                xs, ys, codes, deltas, base, a, acc._adjust, ignore_na, self.st[stat],
-                out[stat], acc._minp, acc._kind,
+            kernels.GROUPED_SCANS[spec.family.name](
+                xs, ys, codes, deltas, base, a, spec.adjust, ignore_na, self.st[stat],
+                out[stat], spec.min_count, spec.kind,
             )
         for key in new:
             self.codes[key] = len(self.keys)
@@ -193,8 +192,7 @@ class KeyedStreams:
         for s in self.stats:
             if s not in data["state"]:
                 raise ValueError(f"smoother data has no state for {s!r}")
-            acc = self.accs[s]
-            fields = acc._State._fields[:-2]
+            fields = self.specs[s].family.row_names
             try:
                 st = np.asarray(data["state"][s], dtype=np.float64)
             except (TypeError, ValueError):

@@ -189,8 +189,8 @@ class OnlineSmoother:
         out = {}
         lanes = self._lane_names()
         keys = pd.Index(self._streams.keys, tupleize_cols=False)
-        for stat, acc in self._streams.accs.items():
-            fields = acc._State._fields[:-2]
+        for stat, spec in self._streams.specs.items():
+            fields = spec.family.row_names
             st = self._streams.states(stat).reshape(len(fields), len(keys), -1)
             names = lanes[stat]
             cols = pd.MultiIndex.from_tuples([(f, c) for f in fields for c in names])

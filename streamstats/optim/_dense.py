@@ -64,33 +64,35 @@ class Dense:
     """
 
     def __init__(self, acc: Accumulator, like: np.ndarray) -> None:
-        if not isinstance(acc, EWA | BiasCorrectedEWA | EWSecondMoment) or not acc._adjust:
+        if not isinstance(acc, EWA | BiasCorrectedEWA | EWSecondMoment) or not acc.spec.adjust:
             raise TypeError(
                 "Dense takes EWA (zero start), BiasCorrectedEWA or EWSecondMoment, "
                 f"got {acc!r}"
             )
-        if acc._decay.needs_times or acc._min_periods or acc._ignore_na:
+        spec = acc.spec
+        if spec.decay.needs_times or spec.min_periods or spec.ignore_na:
             raise ValueError("a Dense moment counts steps: no time stamps, ignore_na or "
                              "min_periods")
         like = np.asarray(like)
         if like.dtype.kind != "f":
             raise TypeError(f"a Dense moment needs a floating array, got dtype {like.dtype}")
         self.acc = acc
+        self.spec = spec
         self.values = np.zeros(like.shape, dtype=like.dtype)
         self.weight = 0.0
         self.count = 0
 
     @property
     def _corrected(self) -> bool:
-        return self.acc._family == "mean"
+        return self.spec.family.name == "mean"
 
     def scalars(self, beta: float | None = None, weight: float | None = None) -> tuple:
         """(decay, input weight, current weight, next weight) in the array's dtype:
         what a fused kernel needs for one step."""
         dt = self.values.dtype.type
-        d = dt(self.acc._beta if beta is None else beta)
+        d = dt(self.spec.decay.beta if beta is None else beta)
         if weight is None:
-            weight = self.acc._alpha if beta is None else 1.0 - beta
+            weight = self.spec.decay.alpha if beta is None else 1.0 - beta
         a, w = dt(weight), dt(self.weight)
         return d, a, w, rules.mean_step(dt(0.0), w, dt(0.0), d, a, True)[1]
 
@@ -111,7 +113,7 @@ class Dense:
             )
         d, a, w, w_new = self.scalars(beta, weight)
         v, flat = self.values.reshape(-1), x.reshape(-1)
-        square = self.acc._kind == 1
+        square = self.spec.kind == 1
         if self._corrected:
             _fused.dense_mean(v.shape[0], v, w, flat, d, a, square)
         else:
@@ -128,9 +130,10 @@ class Dense:
     @property
     def state(self) -> NamedTuple:
         """The accumulator's state NamedTuple, the moment as an array (a copy)."""
+        state = self.spec.family.state
         if self._corrected:
-            return self.acc._State(self.values.copy(), self.weight, self.count, 0, None, None)
-        return self.acc._State(self.values.copy(), self.count, 0, None, None)
+            return state(self.values.copy(), self.weight, self.count, 0, None, None)
+        return state(self.values.copy(), self.count, 0, None, None)
 
     def load_state(self, state: Any) -> None:
         """Continue from ``state`` (a ``state`` NamedTuple or its ``_asdict()``);
@@ -141,25 +144,26 @@ class Dense:
             data = dict(state)
         else:
             raise ValueError(f"a moment's state must be a mapping, got {type(state).__name__}")
-        fields = [f for f in self.acc._State._fields if f not in ("missing", "t_first", "t_last")]
+        # a dense moment keeps no missing count and no time stamps
+        fields = [f for f in self.spec.family.row_names if f != "missing"]
         absent = [f for f in fields if f not in data]
         if absent:
-            raise ValueError(f"a {self.acc._State.__name__} needs the field {absent[0]!r}, "
+            raise ValueError(f"a {self.spec.family.state.__name__} needs the field {absent[0]!r}, "
                              f"got {sorted(data)}")
         first = fields[0]
         checked = check_state_fields(
-            {f: data[f] for f in fields if f != first}, self.acc._State.__name__)
+            {f: data[f] for f in fields if f != first}, self.spec.family.state.__name__)
         values = np.array(data[first], dtype=self.values.dtype)
         if values.shape != self.values.shape:
             raise ValueError(f"state shape {values.shape} differs from the moment's "
                              f"{self.values.shape}")
         if not np.isfinite(values).all():
-            raise ValueError(f"{self.acc._State.__name__}: field {first!r} must be finite")
-        if self.acc._kind == 1 and (values < 0).any():
-            raise ValueError(f"{self.acc._State.__name__}: a second moment must be >= 0")
+            raise ValueError(f"{self.spec.family.state.__name__}: field {first!r} must be finite")
+        if self.spec.kind == 1 and (values < 0).any():
+            raise ValueError(f"{self.spec.family.state.__name__}: a second moment must be >= 0")
         self.values = values
         self.weight = float(checked.get("weight", 0.0))
-        self.count = check_count(data["count"], f"{self.acc._State.__name__} count")
+        self.count = check_count(data["count"], f"{self.spec.family.state.__name__} count")
 
     def __repr__(self) -> str:
         return (f"Dense({self.acc!r}, shape={self.values.shape}, dtype={self.values.dtype}) "

@@ -88,11 +88,11 @@ class Schedule(ABC):
     Schedules compare by their parameters and pickle.
     """
 
-    #: whether epoch 0 is outside the domain (1/sqrt(epoch))
-    _positive_epochs = False
+    #: whether the schedule is defined at epoch 0 (``k / sqrt(epoch)`` is not)
+    defined_at_zero = True
 
     def __call__(self, epoch: Any) -> Any:
-        e = _epochs(epoch, self._positive_epochs, type(self).__name__)
+        e = _epochs(epoch, not self.defined_at_zero, type(self).__name__)
         out = self._at(e)
         return float(out) if np.ndim(epoch) == 0 else out
 
@@ -148,7 +148,7 @@ class ScheduleIterator:
         self.schedule = schedule
         self.epoch = int(start)
         self.stop = None if stop is None else int(stop)
-        if schedule._positive_epochs and start == 0:
+        if not schedule.defined_at_zero and start == 0:
             schedule(0)  # raises, naming the schedule
 
     def __iter__(self) -> ScheduleIterator:
@@ -255,7 +255,7 @@ class InverseSqrtDecay(Schedule):
     0.05
     """
 
-    _positive_epochs = True
+    defined_at_zero = False
 
     def __init__(self, lr0: float, k: float = 1.0) -> None:
         self.lr0 = _positive("lr0", lr0)
@@ -434,7 +434,7 @@ class Join(Schedule):
                 f"{len(self.schedules)} schedules for {len(self.boundaries)} boundaries"
             )
         for i, s in enumerate(self.schedules[1:]):
-            if s._positive_epochs:
+            if not s.defined_at_zero:
                 raise ValueError(
                     f"schedules[{i + 1}] ({type(s).__name__}) is undefined at its first epoch, "
                     "0: it cannot follow another schedule"

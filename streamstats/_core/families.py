@@ -1,0 +1,114 @@
+"""The statistic families, one description each, and the spec of an accumulator.
+
+A family is a kind of state with its one-sample rules (``rules``: ``{name}_step``,
+``{name}_decay``, its value rule), its ordered merge (``merges``) and its state
+NamedTuple (``states``). Everything else is derived from this table: the kernels'
+field counts and value dispatch (``kernels``), the merges' rows, the loaders'
+checks. Adding a family is one row here plus its rules, its merge and its state.
+
+``Spec`` is what one accumulator computes: its family, the value it writes, the
+convention and the resolved decay. The keyed streams, the optimizers' dense moments
+and the batch functions read it instead of the accumulator's private attributes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from . import merges
+from .decay import Decay
+from .states import CovState, EWAState, MeanState, VarState
+
+__all__ = ["Family", "FAMILIES", "Spec"]
+
+
+@dataclass(frozen=True)
+class Family:
+    """One state family.
+
+    ``state`` names the fields (numeric ones first, then ``count``, ``missing``,
+    ``t_first``, ``t_last``); ``value`` is the rule in ``rules`` that turns a state
+    into the statistic, given the accumulator's ``kind``; ``merge`` the ordered merge
+    of two segments' ``(rows, lanes)`` arrays; ``bivariate`` families take pairs;
+    ``kind == 1`` squares the input where ``squares_input`` (the second moments).
+    """
+
+    name: str
+    state: type
+    value: str
+    merge: Callable[[np.ndarray, np.ndarray, np.ndarray], np.ndarray]
+    bivariate: bool = False
+    squares_input: bool = False
+
+    @property
+    def fields(self) -> tuple[str, ...]:
+        """The numeric fields, in row order (without the counts and stamps)."""
+        return self.state._fields[:-4]
+
+    @property
+    def row_names(self) -> tuple[str, ...]:
+        """The rows of a state array: the numeric fields, then count and missing."""
+        return self.state._fields[:-2]
+
+    @property
+    def rows(self) -> int:
+        return len(self.row_names)
+
+    def row(self, name: str) -> int:
+        """The row of a field (``count`` and ``missing`` are the last two)."""
+        return self.state._fields.index(name)
+
+
+FAMILIES: dict[str, Family] = {f.name: f for f in (
+    Family("ewa", EWAState, "ewa_value", merges.merge_ewa, squares_input=True),
+    Family("mean", MeanState, "mean_value", merges.merge_mean, squares_input=True),
+    Family("var", VarState, "var_value_of", merges.merge_var),
+    Family("cov", CovState, "cov_value_of", merges.merge_cov, bivariate=True),
+)}
+
+
+@dataclass(frozen=True)
+class Spec:
+    """What an accumulator computes.
+
+    ``kind`` selects the value its family's rule writes (for ``var``: 0 unbiased
+    variance, 1 biased, 2 unbiased std, 3 biased std; for ``cov``: 0 unbiased
+    covariance, 1 biased, 2 correlation; for ``ewa``/``mean``: 1 squares the input);
+    ``adjust`` False is the seeded form (weights renormalised to 1 after a sample).
+    """
+
+    family: Family
+    kind: int
+    adjust: bool
+    decay: Decay
+    ignore_na: bool
+    min_periods: int
+    times_refused: str | None = None  # why this accumulator takes no time stamps
+
+    @property
+    def min_count(self) -> float:
+        """Observed samples before a value is given (at least one)."""
+        return float(max(self.min_periods, 1))
+
+    def rates(self, timed: bool) -> tuple[float, float, bool]:
+        """(base of the decay, weight of a new sample, ignore_na) of a scan. With
+        time stamps the past decays by ``0.5 ** elapsed_halflives``, every sample
+        weighs 1, and a missing row lets time pass as any other."""
+        if timed:
+            return 0.5, 1.0, False
+        return self.decay.beta, self.decay.alpha, self.ignore_na
+
+    def check_times(self, timed: bool) -> None:
+        """That time stamps are given when (and only when) this decay needs them."""
+        if timed:
+            if self.decay.halflife_seconds is None:
+                raise ValueError(
+                    f"time stamps need the decay given as halflife, not {self.decay.spec[0]}")
+            if self.times_refused is not None:
+                raise ValueError(self.times_refused)
+        elif self.decay.needs_times:
+            raise ValueError(
+                f"halflife={self.decay.spec[1]!r} is a duration: pass time stamps (t= or times=)")
