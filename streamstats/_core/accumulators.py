@@ -7,6 +7,7 @@ from typing import Any
 import numpy as np
 
 from .accumulator import Accumulator
+from .docs import doc
 from .states import CovState, EWAState, MeanState, VarState
 
 __all__ = [
@@ -23,35 +24,7 @@ __all__ = [
     "CovState",
 ]
 
-_COMMON = """
-    beta : float
-        Weight on the past, in [0, 1). Give exactly one of ``beta``, ``alpha``
-        (``= 1 - beta``, pandas' and polars' convention), ``span``
-        (``beta = 1 - 2/(span+1)``), ``com`` (``beta = com/(1+com)``) or ``halflife``
-        (``beta = 0.5**(1/halflife)`` in samples; a duration such as ``"5min"`` or
-        seconds as a float with time stamps, decaying by ``0.5**(dt/halflife)``).
-    ignore_na : bool
-        pandas' rule for missing values (NaN): False (default) lets the past decay on
-        missing rows too, True skips them. With time stamps, decay always follows the
-        elapsed time, so this has no effect.
-    min_periods : int
-        The value is NaN until this many samples were observed.
-"""
-
-_METHODS = """
-    Every accumulator has ``update(x, t=None)``, ``update_many(xs, times=None)``,
-    ``value``, ``count``, ``reset()``, ``copy()``, ``merge(other)``, ``state``,
-    ``from_state(state, **params)``, ``to_dict()``/``from_dict()`` and pickles. A
-    sample is a scalar or an array (one state per element).
-"""
-
-
-def _doc(cls: type) -> type:
-    cls.__doc__ = cls.__doc__.replace("{common}", _COMMON).replace("{methods}", _METHODS)
-    return cls
-
-
-@_doc
+@doc()
 class EWA(Accumulator):
     """The exponentially weighted average of the lecture.
 
@@ -62,7 +35,9 @@ class EWA(Accumulator):
 
     Parameters
     ----------
-    {common}
+    {decay}
+    {ignore_na}
+    {min_periods}
     init : {"zero", "first"}
         ``"zero"`` (the lecture's form, also Adam's raw first moment) or ``"first"``.
         The zero start counts samples, so it takes no time stamps.
@@ -102,7 +77,7 @@ class EWA(Accumulator):
         )
 
 
-@_doc
+@doc()
 class BiasCorrectedEWA(Accumulator):
     """The bias-corrected EWA, kept as a weighted mean and its normaliser.
 
@@ -116,7 +91,9 @@ class BiasCorrectedEWA(Accumulator):
 
     Parameters
     ----------
-    {common}
+    {decay}
+    {ignore_na}
+    {min_periods}
     {methods}
 
     Examples
@@ -134,7 +111,7 @@ class BiasCorrectedEWA(Accumulator):
     _family = "mean"
 
 
-@_doc
+@doc()
 class EWSecondMoment(Accumulator):
     """The EW second moment of RMSprop and Adam.
 
@@ -145,7 +122,9 @@ class EWSecondMoment(Accumulator):
 
     Parameters
     ----------
-    {common}
+    {decay}
+    {ignore_na}
+    {min_periods}
     bias_correction : bool
         Divide by the normaliser (Adam's ``S_corrected``).
     {methods}
@@ -197,22 +176,7 @@ class _Spread(Accumulator):
         return {"bias": self._bias, "adjust": self._adjust}
 
 
-_SPREAD_PARAMS = """
-    bias : bool
-        False (default): pandas' unbiased estimate, the biased one times
-        ``S1**2 / (S1**2 - S2)`` (NaN after a single sample); True: the biased one.
-    adjust : bool
-        True (default): weights add up (pandas' ``adjust=True``); False: pandas'
-        seeded ``adjust=False`` form.
-"""
-
-
-def _spread_doc(cls: type) -> type:
-    cls.__doc__ = cls.__doc__.replace("{spread}", _SPREAD_PARAMS)
-    return _doc(cls)
-
-
-@_spread_doc
+@doc()
 class EWVar(_Spread):
     """The EW variance, by West's stable weighted update.
 
@@ -225,8 +189,11 @@ class EWVar(_Spread):
 
     Parameters
     ----------
-    {common}
-    {spread}
+    {decay}
+    {ignore_na}
+    {min_periods}
+    {bias}
+    {adjust}
     {methods}
 
     Examples
@@ -241,7 +208,7 @@ class EWVar(_Spread):
     _family = "var"
 
 
-@_spread_doc
+@doc()
 class EWStd(EWVar):
     """The EW standard deviation, ``sqrt`` of :class:`EWVar`.
 
@@ -249,8 +216,11 @@ class EWStd(EWVar):
 
     Parameters
     ----------
-    {common}
-    {spread}
+    {decay}
+    {ignore_na}
+    {min_periods}
+    {bias}
+    {adjust}
     {methods}
 
     Examples
@@ -263,7 +233,7 @@ class EWStd(EWVar):
     _std = True
 
 
-@_spread_doc
+@doc()
 class EWCov(_Spread):
     """The EW covariance of two inputs per sample (pandas' ``ewm().cov(other)``).
 
@@ -273,8 +243,11 @@ class EWCov(_Spread):
 
     Parameters
     ----------
-    {common}
-    {spread}
+    {decay}
+    {ignore_na}
+    {min_periods}
+    {bias}
+    {adjust}
     {methods}
 
     Examples
@@ -298,7 +271,7 @@ class EWCov(_Spread):
         return super().update_many(xs, ys, times=times, parallel=parallel)
 
 
-@_doc
+@doc()
 class EWCorr(EWCov):
     """The EW correlation, ``cov / sqrt(var_x * var_y)`` (pandas' ``ewm().corr``).
 
@@ -306,7 +279,9 @@ class EWCorr(EWCov):
 
     Parameters
     ----------
-    {common}
+    {decay}
+    {ignore_na}
+    {min_periods}
     adjust : bool
         As for :class:`EWCov`.
     {methods}

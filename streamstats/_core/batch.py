@@ -17,6 +17,7 @@ from .accumulators import (
     EWStd,
     EWVar,
 )
+from .docs import doc
 
 __all__ = ["ewa", "ew_second_moment", "ewvar", "ewstd", "ewcov", "ewcorr", "apply_accumulator"]
 
@@ -38,50 +39,38 @@ def apply_accumulator(
     return (y, acc.state) if return_state else y
 
 
-_DOC = """
-    Parameters
-    ----------
-    {data}
-    beta, alpha, span, com, halflife : float or duration
-        The decay, exactly one (see :class:`streamstats.EWA`).
-    axis : int
-        The time axis; the other axes hold independent series (columns).
-    ignore_na : bool
-        pandas' rule for NaN: False decays the past on missing rows too.
-    min_periods : int
-        Values are NaN until this many samples were observed.
-    times : array of datetimes or float seconds, optional
-        One stamp per row; with ``halflife`` (a duration or seconds) the past
-        decays by ``0.5 ** (dt / halflife)``. Stamps must not go backwards.
-    state : NamedTuple, optional
-        The state returned by an earlier call (``return_state=True``): the series
-        continues from it exactly.
-    return_state : bool
-        Also return the state after the last row, as ``(y, state)``.
+_PARAMS = """\
+{data}
+{decay}
+axis : int
+    The time axis; the other axes hold independent series (columns).
+{ignore_na}
+{min_periods}
+times : array of datetimes or float seconds, optional
+    One stamp per row; with ``halflife`` (a duration or seconds) the past decays by
+    ``0.5 ** (dt / halflife)``. Stamps must not go backwards.
+state : NamedTuple, optional
+    The state returned by an earlier call (``return_state=True``): the series
+    continues from it exactly.
+return_state : bool
+    Also return the state after the last row, as ``(y, state)``."""
 
-    Returns
-    -------
-    y : ndarray of float64, the shape of ``x``
-    state : NamedTuple, when ``return_state``
-"""
+_RETURNS = """\
+y : ndarray of float64, the shape of ``x``
+state : NamedTuple, when ``return_state``"""
 
 
-def _doc(data: str):
-    def wrap(fn):
-        fn.__doc__ = fn.__doc__.replace("{params}", _DOC.replace("{data}", data))
-        return fn
-
-    return wrap
+def _params(data: str):
+    """The batch functions' parameters and returns, their data parameters first."""
+    return doc(params=_PARAMS, returns=_RETURNS, data=data)
 
 
-_X = "x : array_like\n        Samples, numeric (computed in float64); NaN is missing."
-_XY = (
-    "x, y : array_like\n        Paired samples of the same shape; a pair is missing when "
-    "either value is NaN."
-)
+_X = "x : array_like\n    Samples, numeric (computed in float64); NaN is missing."
+_XY = ("x, y : array_like\n    Paired samples of the same shape; a pair is missing when either "
+       "value is NaN.")
 
 
-@_doc(_X)
+@_params(_X)
 def ewa(
     x: Any,
     beta: float | None = None,
@@ -106,7 +95,15 @@ def ewa(
     ``bias_correction=True`` gives ``v_t / (1 - beta**t)`` (pandas'
     ``ewm(adjust=True).mean()``, NaN rules included); ``init="first"`` seeds with the
     first sample (pandas' ``adjust=False``).
+
+    Parameters
+    ----------
     {params}
+
+    Returns
+    -------
+    {returns}
+
     Examples
     --------
     >>> import numpy as np
@@ -133,7 +130,7 @@ def ewa(
     return apply_accumulator(acc, [x], axis, times, state, return_state)
 
 
-@_doc(_X)
+@_params(_X)
 def ew_second_moment(
     x: Any,
     beta: float | None = None,
@@ -155,7 +152,15 @@ def ew_second_moment(
     .. math:: s_t = \\beta s_{t-1} + (1 - \\beta) x_t^2
 
     With ``bias_correction=True``: ``s_t / (1 - beta**t)``.
+
+    Parameters
+    ----------
     {params}
+
+    Returns
+    -------
+    {returns}
+
     Examples
     --------
     >>> from streamstats import ew_second_moment
@@ -173,22 +178,25 @@ def _spread(cls: type, data: list[Any], beta: Any, axis: int, times: Any, state:
     return apply_accumulator(cls(beta, **params), data, axis, times, state, return_state)
 
 
-_BIAS = """
-    bias : bool
-        False: pandas' unbiased estimate (NaN after one sample); True: biased."""
-_ADJUST = """
-    adjust : bool
-        True: weights add up (pandas' default); False: pandas' seeded form."""
+_SPREAD = "\n{bias}\n{adjust}"
 
 
-@_doc(_X + _BIAS + _ADJUST)
+@_params(_X + _SPREAD)
 def ewvar(x: Any, beta: float | None = None, *, bias: bool = False, adjust: bool = True,
           axis: int = 0, times: Any = None, state: Any = None, return_state: bool = False,
           **options: Any) -> Any:
     """EW variance of each series (pandas' ``ewm().var(bias=)``).
 
     .. math:: \\sigma^2 = \\frac{w_{old}}{w_{new}} (\\sigma^2 + r (x - \\mu)^2)
+
+    Parameters
+    ----------
     {params}
+
+    Returns
+    -------
+    {returns}
+
     Examples
     --------
     >>> from streamstats import ewvar
@@ -199,14 +207,22 @@ def ewvar(x: Any, beta: float | None = None, *, bias: bool = False, adjust: bool
                    adjust=adjust, **options)
 
 
-@_doc(_X + _BIAS + _ADJUST)
+@_params(_X + _SPREAD)
 def ewstd(x: Any, beta: float | None = None, *, bias: bool = False, adjust: bool = True,
           axis: int = 0, times: Any = None, state: Any = None, return_state: bool = False,
           **options: Any) -> Any:
     """EW standard deviation of each series (pandas' ``ewm().std(bias=)``).
 
     .. math:: \\sigma = \\sqrt{\\sigma^2}
+
+    Parameters
+    ----------
     {params}
+
+    Returns
+    -------
+    {returns}
+
     Examples
     --------
     >>> from streamstats import ewstd
@@ -217,14 +233,22 @@ def ewstd(x: Any, beta: float | None = None, *, bias: bool = False, adjust: bool
                    adjust=adjust, **options)
 
 
-@_doc(_XY + _BIAS + _ADJUST)
+@_params(_XY + _SPREAD)
 def ewcov(x: Any, y: Any, beta: float | None = None, *, bias: bool = False,
           adjust: bool = True, axis: int = 0, times: Any = None, state: Any = None,
           return_state: bool = False, **options: Any) -> Any:
     """EW covariance of paired series (pandas' ``ewm().cov(other, bias=)``).
 
     .. math:: c = \\frac{w_{old}}{w_{new}} (c + r (x - \\mu_x)(y - \\mu_y))
+
+    Parameters
+    ----------
     {params}
+
+    Returns
+    -------
+    {returns}
+
     Examples
     --------
     >>> from streamstats import ewcov
@@ -235,14 +259,22 @@ def ewcov(x: Any, y: Any, beta: float | None = None, *, bias: bool = False,
                    adjust=adjust, **options)
 
 
-@_doc(_XY + _ADJUST)
+@_params(_XY + "\n{adjust}")
 def ewcorr(x: Any, y: Any, beta: float | None = None, *, adjust: bool = True, axis: int = 0,
            times: Any = None, state: Any = None, return_state: bool = False,
            **options: Any) -> Any:
     """EW correlation of paired series (pandas' ``ewm().corr(other)``).
 
     .. math:: \\rho = c_{xy} / \\sqrt{c_{xx} c_{yy}}
+
+    Parameters
+    ----------
     {params}
+
+    Returns
+    -------
+    {returns}
+
     Examples
     --------
     >>> from streamstats import ewcorr

@@ -16,6 +16,7 @@ import pandas as pd
 
 from .._core.batch import apply_accumulator
 from .._core.decay import _is_duration
+from .._core.docs import doc
 from .frame import (
     as_list,
     column_values,
@@ -29,35 +30,6 @@ from .online import OnlineSmoother, mirror, pairwise_frame, upper_pairs
 from .registry import Options, make_accumulator
 
 __all__ = ["EWAccessor"]
-
-_COMMON = """
-        beta, alpha, span, com, halflife : float or duration
-            The decay, exactly one: ``beta`` is the lecture's weight on the past,
-            ``alpha = 1 - beta`` pandas'; ``span``/``com``/``halflife`` convert as
-            in pandas. A duration halflife (``"5min"``, ``pd.Timedelta``) decays by
-            elapsed time and needs time stamps.
-        ignore_na : bool
-            pandas' rule for NaN: False (default) lets the past decay on missing
-            rows too; True skips them. With time stamps elapsed time always counts.
-        min_periods : int
-            Values are NaN until a series has this many observations.
-        times : column name or array of time stamps, optional
-            One stamp per row (datetimes, or numbers in seconds); without it a
-            ``DatetimeIndex`` is used when ``halflife`` is a duration. Unlike
-            pandas, var/std/cov/corr decay by elapsed time as well.
-        by : column name or list of names (Series: an array of keys), optional
-            One independent series per key, like ``groupby(by).ewm(...)`` but rows
-            stay in their original order and index; the key columns are left out
-            of the result. Missing keys form one group of their own.
-        columns : list of names, optional
-            DataFrame only: the columns to use (each must be numeric); default every
-            numeric column but the key and time columns."""
-
-
-def _doc(fn):
-    fn.__doc__ = fn.__doc__.replace("{common}", _COMMON.strip("\n"))
-    return fn
-
 
 class EWAccessor:
     """Exponentially weighted statistics of a Series or of each numeric column of a
@@ -83,7 +55,7 @@ class EWAccessor:
         self._obj = obj
 
     # -- the methods ----------------------------------------------------------------
-    @_doc
+    @doc()
     def smooth(
         self,
         beta: float | None = None,
@@ -112,7 +84,12 @@ class EWAccessor:
 
         Parameters
         ----------
-        {common}
+        {decay}
+        {ignore_na}
+        {min_periods}
+        {times}
+        {by}
+        {columns}
         bias_correction : bool
             Divide by ``1 - beta**t`` (the sum of the weights, with missing values).
         adjust : bool, optional
@@ -157,7 +134,7 @@ class EWAccessor:
                           ignore_na=ignore_na, min_periods=min_periods)
         return self._columnwise("mean", opts, times, by, columns)
 
-    @_doc
+    @doc()
     def var(self, beta: float | None = None, *, alpha: float | None = None,
             span: float | None = None, com: float | None = None, halflife: Any = None,
             bias: bool = False, adjust: bool = True, ignore_na: bool = False,
@@ -170,7 +147,12 @@ class EWAccessor:
 
         Parameters
         ----------
-        {common}
+        {decay}
+        {ignore_na}
+        {min_periods}
+        {times}
+        {by}
+        {columns}
         bias : bool
             False (default): unbiased, NaN after a single observation; True: biased.
         adjust : bool
@@ -190,7 +172,7 @@ class EWAccessor:
                           adjust=adjust, ignore_na=ignore_na, min_periods=min_periods)
         return self._columnwise("var", opts, times, by, columns)
 
-    @_doc
+    @doc()
     def std(self, beta: float | None = None, *, alpha: float | None = None,
             span: float | None = None, com: float | None = None, halflife: Any = None,
             bias: bool = False, adjust: bool = True, ignore_na: bool = False,
@@ -202,7 +184,12 @@ class EWAccessor:
 
         Parameters
         ----------
-        {common}
+        {decay}
+        {ignore_na}
+        {min_periods}
+        {times}
+        {by}
+        {columns}
         bias, adjust : bool
             As for :meth:`var`.
 
@@ -217,7 +204,7 @@ class EWAccessor:
                           adjust=adjust, ignore_na=ignore_na, min_periods=min_periods)
         return self._columnwise("std", opts, times, by, columns)
 
-    @_doc
+    @doc()
     def second_moment(self, beta: float | None = None, *, alpha: float | None = None,
                       span: float | None = None, com: float | None = None,
                       halflife: Any = None, bias_correction: bool = True,
@@ -232,7 +219,12 @@ class EWAccessor:
 
         Parameters
         ----------
-        {common}
+        {decay}
+        {ignore_na}
+        {min_periods}
+        {times}
+        {by}
+        {columns}
         bias_correction : bool
             Divide by ``1 - beta**t``.
 
@@ -250,7 +242,7 @@ class EWAccessor:
                           min_periods=min_periods)
         return self._columnwise("second_moment", opts, times, by, columns)
 
-    @_doc
+    @doc()
     def cov(self, other: Any = None, beta: float | None = None, *, alpha: float | None = None,
             span: float | None = None, com: float | None = None, halflife: Any = None,
             pairwise: bool | None = None, bias: bool = False, adjust: bool = True,
@@ -273,7 +265,12 @@ class EWAccessor:
         ----------
         other : Series, DataFrame or array, optional
             The second input.
-        {common}
+        {decay}
+        {ignore_na}
+        {min_periods}
+        {times}
+        {by}
+        {columns}
         pairwise : bool, optional
             As in pandas.
         bias, adjust : bool
@@ -297,7 +294,7 @@ class EWAccessor:
                           adjust=adjust, ignore_na=ignore_na, min_periods=min_periods)
         return self._paired("cov", opts, other, pairwise, times, by, columns)
 
-    @_doc
+    @doc()
     def corr(self, other: Any = None, beta: float | None = None, *, alpha: float | None = None,
              span: float | None = None, com: float | None = None, halflife: Any = None,
              pairwise: bool | None = None, adjust: bool = True, ignore_na: bool = False,
@@ -313,7 +310,12 @@ class EWAccessor:
         ----------
         other : Series, DataFrame or array, optional
             The second input.
-        {common}
+        {decay}
+        {ignore_na}
+        {min_periods}
+        {times}
+        {by}
+        {columns}
         pairwise : bool, optional
             As in pandas.
         adjust : bool

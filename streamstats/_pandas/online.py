@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from .._core.decay import _is_duration
+from .._core.docs import doc
 from .frame import as_list, column_values, series_values, time_stamps, value_columns
 from .keyed import KeyedStreams, json_key, unjson_key
 from .registry import PAIRWISE, STATS, Options
@@ -53,6 +54,7 @@ def mirror(values: np.ndarray, k: int) -> np.ndarray:
     return full
 
 
+@doc()
 class OnlineSmoother:
     """Smooth a stream chunk by chunk, with one state per key, exactly as in one go.
 
@@ -70,9 +72,7 @@ class OnlineSmoother:
 
     Parameters
     ----------
-    beta, alpha, span, com, halflife : float or duration
-        The decay, exactly one; ``halflife`` may be a duration (``"5min"``) with
-        time stamps.
+    {decay}
     stats : str or sequence of str
         Statistics among ``"mean"``, ``"var"``, ``"std"``, ``"second_moment"``,
         ``"cov"``, ``"corr"``; ``cov``/``corr`` are pairwise over the columns (pandas'
