@@ -329,7 +329,7 @@ _BAD = pd.DataFrame({"t": pd.to_datetime(["2024-01-01", "2024-01-03", "2024-01-0
     (lambda: _BAD["x"].ewa.smooth(beta=0.5, by=[1, 2]), ValueError, "by has 2 keys for 3 rows"),
     (lambda: pd.Series([1 + 1j, 2]).ewa.smooth(beta=0.5), TypeError, "complex128"),
     (lambda: pd.Series(["a", 1], dtype=object).ewa.smooth(beta=0.5), TypeError, "object"),
-    (lambda: _BAD["x"].ewa.cov(_BAD["x"].iloc[::-1]), ValueError, "same index"),
+    (lambda: _BAD["x"].ewa.cov(_BAD["x"].iloc[::-1], beta=0.5), ValueError, "same index"),
     (lambda: _BAD.assign(x=[1.0, np.inf, 2.0]).ewa.smooth(beta=0.5), ValueError, "row 1 has inf"),
 ])
 def test_bad_input_gets_an_error_naming_the_problem(call, error, message):

@@ -39,7 +39,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pa_csv
 from numba import njit
 
-from .._core.decay import _is_duration
+from .._core.decay import is_duration
 from .._pandas.frame import MISSING_KEY, plain_key
 from .._pandas.online import OnlineSmoother
 from .._pandas.registry import PAIRWISE, STATS
@@ -156,7 +156,7 @@ class StreamOptions:
                              "--key-column")
         if self.time_format is not None and self.time_column is None:
             raise UsageError("--time-format needs --time-column")
-        if _is_duration(self.halflife) and self.time_column is None:
+        if is_duration(self.halflife) and self.time_column is None:
             raise UsageError(f"--halflife {self.halflife} is a duration: give --time-column "
                              "(or a number of rows)")
         self.smoother(["x"])  # the decay and the statistics' options

@@ -60,7 +60,7 @@ def _parallel(fn, items) -> list:
     return list(_pool().map(fn, items))
 
 
-def scan_blocked(family, x, y, beta, alpha, ignore_na, st, out, minp, kind) -> int:
+def scan_blocked(family, x, y, base, a, ignore_na, st, out, minp, kind) -> int:
     """Blocked version of ``kernels.SCANS[family]`` for ``adjust=True`` without
     time stamps; same arguments and return value (the inf index refers to ``x``).
 
@@ -77,7 +77,7 @@ def scan_blocked(family, x, y, beta, alpha, ignore_na, st, out, minp, kind) -> i
     def scan_group(cols: slice) -> int:
         sub = st[:, cols].copy()
         bad = lane_scan(
-            x[:, cols], y[:, cols], beta, alpha, ignore_na, sub, out[:, cols], minp, kind
+            x[:, cols], y[:, cols], base, a, ignore_na, sub, out[:, cols], minp, kind
         )
         if bad < 0:
             st[:, cols] = sub
@@ -87,14 +87,14 @@ def scan_blocked(family, x, y, beta, alpha, ignore_na, st, out, minp, kind) -> i
         if bad >= 0:
             return bad
     for j in range(len(groups) * LANES, k):
-        bad = _scan_column(family, x[:, j], y[:, j], beta, alpha, ignore_na, st[:, j], out[:, j],
+        bad = _scan_column(family, x[:, j], y[:, j], base, a, ignore_na, st[:, j], out[:, j],
                            minp, kind)
         if bad >= 0:
             return bad * k + j
     return -1
 
 
-def _scan_column(family, x, y, beta, alpha, ignore_na, st, out, minp, kind) -> int:
+def _scan_column(family, x, y, base, a, ignore_na, st, out, minp, kind) -> int:
     """One column in ``LANES`` blocks per thread; ``st`` (1-D) is updated in place."""
     n = x.shape[0]
     segments = THREADS if n >= MIN_ROWS * THREADS else 1
@@ -110,7 +110,7 @@ def _scan_column(family, x, y, beta, alpha, ignore_na, st, out, minp, kind) -> i
 
     def first_pass(s: int) -> int:
         xl, yl, ol = views[s]
-        bad = kernels.LANE_SCANS[family](xl, yl, beta, alpha, ignore_na, ends[s], ol, minp, kind)
+        bad = kernels.LANE_SCANS[family](xl, yl, base, a, ignore_na, ends[s], ol, minp, kind)
         return bad if bad < 0 else s * seg_rows + bad % LANES * block + bad // LANES
 
     for bad in _parallel(first_pass, range(segments)):
@@ -125,19 +125,19 @@ def _scan_column(family, x, y, beta, alpha, ignore_na, st, out, minp, kind) -> i
                 continue
             carries[s, :, lane] = carry[:, 0]
             late = ends[s, :, lane : lane + 1]
-            carry = merge(carry, late, merges.sample_decay(late, beta, ignore_na))
+            carry = merge(carry, late, merges.sample_decay(late, base, ignore_na))
 
     def fixup(s: int) -> int:
         xl, yl, ol = views[s]
         return kernels.LANE_FIXUPS[family](
-            xl, yl, beta, alpha, ignore_na, carries[s], zeros[s], ol, minp, kind
+            xl, yl, base, a, ignore_na, carries[s], zeros[s], ol, minp, kind
         )
 
     _parallel(fixup, range(segments))
     last = carry.copy()
     body = segments * seg_rows
     bad = kernels.SCANS[family](
-        x[body:, None], y[body:, None], _EMPTY, beta, alpha, True, ignore_na, last,
+        x[body:, None], y[body:, None], _EMPTY, base, a, True, ignore_na, last,
         out[body:, None], minp, kind,
     )
     if bad >= 0:

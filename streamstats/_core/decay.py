@@ -15,7 +15,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-__all__ = ["Decay", "resolve_decay", "effective_window", "beta_from_window"]
+__all__ = ["Decay", "resolve_decay", "is_duration", "check_number", "effective_window",
+           "beta_from_window"]
 
 _NAMES = ("beta", "alpha", "span", "com", "halflife")
 
@@ -36,14 +37,23 @@ class Decay:
 
     @property
     def needs_times(self) -> bool:
+        """A duration halflife: the decay is defined by elapsed time only."""
         return self.beta is None
 
+    @property
+    def keywords(self) -> dict[str, object]:
+        """The decay as the one keyword a constructor takes (``{"span": 19.0}``);
+        resolving it again gives this same decay."""
+        return dict([self.spec])
 
-def _is_duration(value: object) -> bool:
+
+def is_duration(value: object) -> bool:
+    """Whether a halflife is given as a duration (a string, Timedelta, timedelta)."""
     return isinstance(value, str | pd.Timedelta | np.timedelta64 | _dt.timedelta)
 
 
-def _number(name: str, value: object) -> float:
+def check_number(name: str, value: object) -> float:
+    """A finite real number (not a bool), as float; the error names ``name``."""
     if isinstance(value, bool) or not isinstance(value, int | float | np.integer | np.floating):
         raise TypeError(f"{name} must be a number, got {value!r}")
     value = float(value)
@@ -76,7 +86,7 @@ def resolve_decay(
         got = ", ".join(n for n, _ in given) or "none"
         raise ValueError(f"give exactly one of beta, alpha, span, com, halflife (got {got})")
     name, value = given[0]
-    if name == "halflife" and _is_duration(value):
+    if name == "halflife" and is_duration(value):
         try:
             seconds = pd.Timedelta(value).total_seconds()
         except (ValueError, TypeError) as exc:
@@ -84,7 +94,7 @@ def resolve_decay(
         if not seconds > 0:
             raise ValueError(f"halflife must be a positive duration, got {value!r}")
         return Decay(None, None, seconds, (name, str(pd.Timedelta(value))))
-    v = _number(name, value)
+    v = check_number(name, value)
     halflife_seconds = None
     if name == "beta":
         if not 0.0 <= v < 1.0:
@@ -140,7 +150,7 @@ def beta_from_window(window: float) -> float:
     >>> beta_from_window(50)
     0.98
     """
-    n = _number("window", window)
+    n = check_number("window", window)
     if not n >= 1.0:
         raise ValueError(f"window must be >= 1, got {window!r}")
     return 1.0 - 1.0 / n

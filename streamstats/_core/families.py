@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 
@@ -22,7 +23,7 @@ from . import merges
 from .decay import Decay
 from .states import CovState, EWAState, MeanState, VarState
 
-__all__ = ["Family", "FAMILIES", "Spec"]
+__all__ = ["Family", "FAMILIES", "Rates", "Spec"]
 
 
 @dataclass(frozen=True)
@@ -70,6 +71,16 @@ FAMILIES: dict[str, Family] = {f.name: f for f in (
 )}
 
 
+class Rates(NamedTuple):
+    """The decay as the kernels take it: each row decays the past by ``base`` (to
+    the power of the elapsed halflives, with time stamps) and a new sample weighs
+    ``a``; ``ignore_na`` skips the decay on missing rows."""
+
+    base: float
+    a: float
+    ignore_na: bool
+
+
 @dataclass(frozen=True)
 class Spec:
     """What an accumulator computes.
@@ -93,13 +104,13 @@ class Spec:
         """Observed samples before a value is given (at least one)."""
         return float(max(self.min_periods, 1))
 
-    def rates(self, timed: bool) -> tuple[float, float, bool]:
-        """(base of the decay, weight of a new sample, ignore_na) of a scan. With
-        time stamps the past decays by ``0.5 ** elapsed_halflives``, every sample
-        weighs 1, and a missing row lets time pass as any other."""
+    def rates(self, timed: bool) -> Rates:
+        """What a scan needs of the decay. With time stamps the past decays by
+        ``0.5 ** elapsed_halflives``, every sample weighs 1, and a missing row lets
+        time pass as any other."""
         if timed:
-            return 0.5, 1.0, False
-        return self.decay.beta, self.decay.alpha, self.ignore_na
+            return Rates(0.5, 1.0, False)
+        return Rates(self.decay.beta, self.decay.alpha, self.ignore_na)
 
     def check_times(self, timed: bool) -> None:
         """That time stamps are given when (and only when) this decay needs them."""

@@ -15,7 +15,6 @@ import numpy as np
 import pandas as pd
 
 from .._core.batch import apply_accumulator
-from .._core.decay import _is_duration
 from .._core.docs import doc
 from .frame import (
     as_list,
@@ -375,7 +374,7 @@ class EWAccessor:
     def _inputs(self, opts: Options, times: Any, by: Any, columns: Any):
         """(values, value names, key columns, time stamps) of the object."""
         obj = self._obj
-        duration = _is_duration(dict(opts.decay).get("halflife"))
+        duration = opts.decay.needs_times
         if isinstance(obj, pd.Series):
             if columns is not None:
                 raise TypeError("columns= is for DataFrames")

@@ -8,7 +8,6 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .._core.decay import _is_duration
 from .._core.docs import doc
 from .frame import as_list, column_values, series_values, time_stamps, value_columns
 from .keyed import KeyedStreams, json_key, unjson_key
@@ -134,8 +133,6 @@ class OnlineSmoother:
         by: Hashable | list[Hashable] | None = None,
         columns: list[Hashable] | None = None,
     ) -> None:
-        if _is_duration(halflife) and not isinstance(halflife, str):
-            halflife = str(pd.Timedelta(halflife))
         self._opts = Options.of(beta, alpha=alpha, span=span, com=com, halflife=halflife,
                                 bias_correction=bias_correction, adjust=adjust, bias=bias,
                                 ignore_na=ignore_na, min_periods=min_periods)
@@ -155,7 +152,7 @@ class OnlineSmoother:
         self._by = as_list(by)
         self._columns = None if columns is None else as_list(columns)
         # a duration halflife, or stamps named, makes the decay follow time
-        self._timed = times is not None or _is_duration(halflife)
+        self._timed = times is not None or self._opts.decay.needs_times
         KeyedStreams(stats, self._opts, 0, self._timed)  # checks the options now
         self.reset()
 

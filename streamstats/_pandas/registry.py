@@ -20,6 +20,7 @@ from .._core.accumulators import (
     EWStd,
     EWVar,
 )
+from .._core.decay import Decay, resolve_decay
 
 __all__ = ["Options", "STATS", "PAIRWISE", "make_accumulator"]
 
@@ -30,14 +31,15 @@ PAIRWISE = ("cov", "corr")
 
 @dataclass(frozen=True)
 class Options:
-    """The options shared by every statistic (each uses the ones that apply).
+    """The options shared by every statistic (each uses the ones that apply), the
+    decay resolved (checked) where the user gave it.
 
     ``bias_correction`` applies to ``mean`` and ``second_moment``; ``adjust=None``
     means pandas' default (True) for the spreads and "follow ``bias_correction``"
     for the mean; ``bias`` applies to ``var``/``std``/``cov``.
     """
 
-    decay: tuple[tuple[str, Any], ...]
+    decay: Decay
     bias_correction: bool = True
     adjust: bool | None = None
     bias: bool = False
@@ -47,11 +49,10 @@ class Options:
     @classmethod
     def of(cls, beta: Any = None, *, alpha: Any = None, span: Any = None, com: Any = None,
            halflife: Any = None, **options: Any) -> Options:
-        decay = dict(beta=beta, alpha=alpha, span=span, com=com, halflife=halflife)
-        return cls(tuple((k, v) for k, v in decay.items() if v is not None), **options)
+        return cls(resolve_decay(beta, alpha, span, com, halflife), **options)
 
     def to_dict(self) -> dict[str, Any]:
-        return {**dict(self.decay), "bias_correction": self.bias_correction,
+        return {**self.decay.keywords, "bias_correction": self.bias_correction,
                 "adjust": self.adjust, "bias": self.bias, "ignore_na": self.ignore_na,
                 "min_periods": self.min_periods}
 
@@ -59,7 +60,8 @@ class Options:
 def make_accumulator(stat: str, opts: Options) -> Accumulator:
     """A fresh accumulator computing ``stat`` with ``opts`` (pandas' meaning of
     ``adjust``, the lecture's of ``bias_correction``)."""
-    common = dict(opts.decay, ignore_na=opts.ignore_na, min_periods=opts.min_periods)
+    common = dict(opts.decay.keywords, ignore_na=opts.ignore_na,
+                  min_periods=opts.min_periods)
     for name in ("bias_correction", "bias"):
         if not isinstance(getattr(opts, name), bool):
             raise TypeError(f"{name} must be True or False, got {getattr(opts, name)!r}")

@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from .._core.decay import _number
+from .._core.decay import check_number
 
 __all__ = [
     "Schedule",
@@ -37,14 +37,14 @@ __all__ = [
 
 
 def _positive(name: str, value: Any) -> float:
-    value = _number(name, value)
+    value = check_number(name, value)
     if value <= 0:
         raise ValueError(f"{name} must be > 0, got {value!r}")
     return value
 
 
 def _nonnegative(name: str, value: Any) -> float:
-    value = _number(name, value)
+    value = check_number(name, value)
     if value < 0:
         raise ValueError(f"{name} must be >= 0, got {value!r}")
     return value
@@ -52,7 +52,7 @@ def _nonnegative(name: str, value: Any) -> float:
 
 def _fraction(name: str, value: Any, *, zero: bool) -> float:
     """A value in (0, 1] (or [0, 1] when ``zero``)."""
-    value = _number(name, value)
+    value = check_number(name, value)
     if not (0 <= value <= 1 if zero else 0 < value <= 1):
         raise ValueError(f"{name} must be in {'[0' if zero else '(0'}, 1], got {value!r}")
     return value
@@ -320,7 +320,7 @@ class CosineDecay(Schedule):
         self.decay_steps = _positive("decay_steps", decay_steps)
         self.alpha = _fraction("alpha", alpha, zero=True)
         self.restarts = bool(restarts)
-        self.t_mul = _number("t_mul", t_mul)
+        self.t_mul = check_number("t_mul", t_mul)
         if self.t_mul < 1:
             raise ValueError(f"t_mul must be >= 1 (each period at least as long), got {t_mul!r}")
         self.m_mul = _fraction("m_mul", m_mul, zero=False)
