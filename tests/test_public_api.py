@@ -82,13 +82,11 @@ def test_no_public_docstring_has_an_unfilled_placeholder(name, obj):
 def test_every_statistic_has_its_registry_rows():
     """A new accumulator, batch function or statistic of the fronts fails here until
     the registries that test it have its row."""
-    import test_accessor
-    import test_online
-    import test_properties
-    from conftest import CASES
-
     from streamstats._core.accumulator import Accumulator
     from streamstats._pandas.registry import STATS
+    from tests.core import test_properties
+    from tests.pandas import test_accessor, test_online
+    from tests.registry import CASES
 
     classes = {obj for name in ss.__all__ if inspect.isclass(obj := getattr(ss, name))
                and issubclass(obj, Accumulator)}
@@ -104,12 +102,13 @@ def test_every_statistic_has_its_registry_rows():
 def test_the_family_table_agrees_with_the_states_and_the_kernels():
     from streamstats._core import kernels
     from streamstats._core.families import FAMILIES
+    from tests.registry import CASES
 
     for name, family in FAMILIES.items():
         assert family.state._fields[-4:] == ("count", "missing", "t_first", "t_last")
         assert kernels.N_FIELDS[name] == family.rows == len(family.fields) + 2
         assert name in kernels.SCANS and name in kernels.GROUPED_SCANS
-    for cls in {case.cls for case in __import__("conftest").CASES}:
+    for cls in {case.cls for case in CASES}:
         acc = cls(beta=0.5)
         assert type(acc.state) is acc.spec.family.state
 

@@ -21,8 +21,7 @@ import pytest
 from streamstats import smooth_csv
 from streamstats._cli import main
 from streamstats._cli.checkpoint import open_locked
-
-ROOT = Path(__file__).parent.parent
+from tests.oracles import ROOT
 
 
 def _run(*args: str) -> int:

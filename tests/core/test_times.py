@@ -6,11 +6,12 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import CASES, DATA, assert_close
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import streamstats as ss
+from tests.oracles import DATA, assert_close
+from tests.registry import CASES
 
 
 def _water():

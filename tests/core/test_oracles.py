@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from conftest import CASES, assert_close, read_series, sample_data
+
+from tests.oracles import assert_close, read_series
+from tests.registry import CASES, sample_data
 
 BETAS = [0.0, 0.5, 0.9, 0.98]
 

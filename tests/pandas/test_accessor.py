@@ -9,11 +9,11 @@ import itertools
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import DATA, assert_close
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import streamstats  # noqa: F401  (the accessor)
+from tests.oracles import DATA, assert_close
 
 BETA = 0.8
 

@@ -6,9 +6,10 @@ import math
 
 import numpy as np
 import pytest
-from conftest import CASES, assert_close
 
 import streamstats as ss
+from tests.oracles import assert_close
+from tests.registry import CASES
 
 
 def test_lecture_bias_correction_after_two_samples():

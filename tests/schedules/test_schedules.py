@@ -10,11 +10,11 @@ from itertools import islice
 
 import numpy as np
 import pytest
-from conftest import assert_close
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from streamstats import schedules as sch
+from tests.oracles import assert_close
 
 EPOCHS = 10_000
 

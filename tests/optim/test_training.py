@@ -4,12 +4,13 @@ Momentum, RMSprop and Adam (scikit-learn's bundled data sets, no download)."""
 from __future__ import annotations
 
 import importlib.util
-from pathlib import Path
 
 import numpy as np
 import pytest
 
-_PATH = Path(__file__).parent.parent / "examples" / "train_with_optimizers.py"
+from tests.oracles import ROOT
+
+_PATH = ROOT / "examples" / "train_with_optimizers.py"
 _spec = importlib.util.spec_from_file_location("train_with_optimizers", _PATH)
 examples = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(examples)

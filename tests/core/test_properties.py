@@ -10,9 +10,11 @@ import pickle
 
 import numpy as np
 import pytest
-from conftest import CASES, MERGEABLE, assert_close
 from hypothesis import given, settings
 from hypothesis import strategies as st
+
+from tests.oracles import assert_close
+from tests.registry import CASES, MERGEABLE
 
 finite = st.floats(-1e6, 1e6, allow_nan=False)
 sample = st.one_of(finite, finite, finite, st.just(float("nan")))

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from conftest import CASES
 
 import streamstats as ss
+from tests.registry import CASES
 
 
 @pytest.mark.parametrize("case", CASES, ids=repr)

@@ -13,12 +13,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import DATA
 
 from streamstats import smooth_csv
 from streamstats._cli import main
-
-ROOT = Path(__file__).parent.parent
+from tests.oracles import DATA, ROOT
 
 
 def _run(*args: str) -> int:
