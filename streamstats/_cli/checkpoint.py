@@ -31,7 +31,7 @@ _SUFFIX = ".streamstats-tmp"
 try:
     import fcntl
 except ImportError:  # Windows: no advisory locks; runs are not guarded there
-    fcntl = None
+    fcntl = None  # type: ignore[assignment]
 
 
 class CheckpointError(ValueError):

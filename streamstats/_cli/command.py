@@ -15,7 +15,7 @@ import queue
 import signal
 import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Generator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import IO, Any
@@ -362,7 +362,8 @@ def _tell(stream: CsvStream, quiet: bool) -> None:
             print(f"streamstats: note: {note}", file=sys.stderr)
 
 
-def _prefetched(stream: CsvStream, rest: bytes, follow: bool) -> Iterator[tuple[Any, Any]]:
+def _prefetched(stream: CsvStream, rest: bytes, follow: bool
+                ) -> Generator[tuple[Any, Any], None, None]:
     """The stream's blocks, each read and parsed by a second thread while the
     previous one is smoothed (pyarrow releases the GIL). Waiting for input (a
     pipe, --follow) does not keep a stop request from being seen. Closing the
@@ -415,7 +416,8 @@ class _Writer:
     of it is written (before a checkpoint records the output's size)."""
 
     def __init__(self, out: IO[bytes]) -> None:
-        self.out, self.error = out, None
+        self.out = out
+        self.error: BaseException | None = None
         self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="streamstats-format")
         self.items: queue.Queue = queue.Queue(maxsize=4)
         self.thread = threading.Thread(target=self._work, daemon=True, name="streamstats-writer")

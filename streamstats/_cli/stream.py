@@ -27,7 +27,7 @@ import csv
 import io
 import os
 import time
-from collections.abc import Iterator
+from collections.abc import Hashable, Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import IO, Any
@@ -168,7 +168,8 @@ class StreamOptions:
             return OnlineSmoother(
                 **decay, stats=self.stats, bias_correction=self.bias_correction,
                 adjust=self.adjust, ignore_na=self.ignore_na, min_periods=self.min_periods,
-                times=_TIME if self.time_column else None, by=self.key_column, columns=names)
+                times=_TIME if self.time_column else None, by=self.key_column,
+                columns=list[Hashable](names))
         except (ValueError, TypeError) as exc:
             raise UsageError(str(exc)) from exc
 
@@ -214,7 +215,7 @@ class CsvStream:
                  leave_partial_line: bool = False) -> None:
         self.source, self.options, self.name, self.path = source, options, name, path
         self.leave_partial_line = leave_partial_line
-        self.header: list[str] | None = None
+        self.header: list[str] = []  # read by read_header, or from the checkpoint
         self.header_size = 0
         self.kinds: dict[str, str | None] = {}  # candidate column -> number/text/None
         self.layout: list[tuple[str, str | None]] | None = None  # fixed with the header
@@ -340,7 +341,7 @@ class CsvStream:
             header = _split_header(text)
         except csv.Error as exc:
             raise DataError(f"{self.name}, line 1: the header is not CSV ({exc})") from None
-        if self.header is not None and header != self.header:
+        if self.header and header != self.header:
             raise DataError(f"{self.name}: the new file's header {header} differs from the "
                             f"stream's {self.header}")
         self.header = header
@@ -515,10 +516,11 @@ class CsvStream:
         if n and self.smoother is None:
             self.smoother = self.options.smoother(
                 [c for c, kind in self.kinds.items() if kind != "text"])
+        smoothed: list[str] = self.smoother.params["columns"] if self.smoother else []
         bad = np.zeros(n, dtype=bool)
         reasons: dict[int, str] = {}
         values = {}
-        for col in (self.smoother.params["columns"] if self.smoother else ()):
+        for col in smoothed:
             if self.kinds[col] == "number":
                 x, why = _numbers(table.column(col), col)
                 _mark(bad, reasons, why)
@@ -530,7 +532,7 @@ class CsvStream:
             times, why = self._times(table.column(self.options.time_column), lines)
             _mark(bad, reasons, why)
         texts = _Lines(block.data, first_line)
-        rejected += [Rejected(int(lines[i]), reasons[i], texts[lines[i]])
+        rejected += [Rejected(int(lines[i]), reasons[int(i)], texts[lines[i]])
                      for i in np.flatnonzero(bad)]
         if rejected and self.options.on_bad_lines == "error":
             first = min(rejected, key=lambda r: r.line)
@@ -559,6 +561,7 @@ class CsvStream:
             if times is not None:
                 frame[_TIME] = times if whole else times[keep]
             try:
+                assert self.smoother is not None  # made above for a block with rows
                 result = self.smoother.update(frame)
             except ValueError as exc:
                 raise DataError(f"{self.name}, lines {first_line}-{_last_line(block)}: "
@@ -570,7 +573,7 @@ class CsvStream:
         self.position.offset += block.size
         self.position.line = first_line + block.data.count(b"\n")
         self.tail = _tail(self.tail, block)
-        out = None if result is None else self._output_table(table, keep, result)
+        out = None if result is None else self._output_table(table, keep, result, smoothed)
         return out, sorted(rejected, key=lambda r: r.line)
 
     def _decide_kinds(self, table: pa.Table, lines: np.ndarray) -> None:
@@ -611,19 +614,21 @@ class CsvStream:
                            for s in (stats if self.kinds.get(c, "text") != "text" else (None,))]
         return self.layout
 
-    def output_header(self) -> bytes:
+    def output_names(self) -> list[str]:
+        """The output's column names (fixing the layout, if not yet)."""
         one = len(self.options.stats) == 1
-        names = [c if s is None or one else f"{c}_{s}" for c, s in self._layout()]
+        return [c if s is None or one else f"{c}_{s}" for c, s in self._layout()]
+
+    def output_header(self) -> bytes:
         text = io.StringIO()
-        csv.writer(text, lineterminator="\n").writerow(names)
+        csv.writer(text, lineterminator="\n").writerow(self.output_names())
         return text.getvalue().encode()
 
-    def _output_table(self, table: pa.Table, keep: np.ndarray, result: pd.DataFrame
-                      ) -> pa.Table:
+    def _output_table(self, table: pa.Table, keep: np.ndarray, result: pd.DataFrame,
+                      smoothed: list[str]) -> pa.Table:
         mask = None if keep.all() else pa.array(keep)
         values = result.to_numpy()
         stats = self.options.stats
-        smoothed = self.smoother.params["columns"]
         where = {(c, s): j for j, (c, s) in enumerate((c, s) for c in smoothed for s in stats)}
         arrays = []
         for c, s in self._layout():
@@ -897,13 +902,15 @@ class _Lines:
     """The text of a block's lines by file line number (split on first use)."""
 
     def __init__(self, block: bytes, first_line: int) -> None:
-        self.block, self.first_line, self.lines = block, first_line, None
+        self.block, self.first_line = block, first_line
+        self.lines: list[bytes] | None = None
 
     def __getitem__(self, number: int) -> str:
         if self.lines is None:
             self.lines = self.block.split(b"\n")
+        lines = self.lines
         index = int(number) - self.first_line
-        text = self.lines[index] if 0 <= index < len(self.lines) else b""
+        text = lines[index] if 0 <= index < len(lines) else b""
         return text.decode("utf-8", "replace").rstrip("\r")
 
 
@@ -953,12 +960,12 @@ def smooth_csv(source: str | Path | IO[bytes], *, checkpoint: str | Path | None 
         state = read_checkpoint(ckpt) if ckpt is not None else None
     except CheckpointError as exc:
         raise ValueError(str(exc)) from None
-    own = not hasattr(source, "read")
-    f = open(source, "rb") if own else source
+    path = source if isinstance(source, str | os.PathLike) else None
+    f: IO[bytes] = open(path, "rb") if path is not None else source  # type: ignore[assignment]
     stream = None
     try:
-        stream = CsvStream(f, opts, str(source) if own else getattr(f, "name", "<stream>"),
-                           state, path=source if own else None,
+        stream = CsvStream(f, opts, str(path) if path is not None else getattr(
+                           f, "name", "<stream>"), state, path=path,
                            leave_partial_line=ckpt is not None)
         rest = b""
         if state is None:
@@ -968,16 +975,12 @@ def smooth_csv(source: str | Path | IO[bytes], *, checkpoint: str | Path | None 
         for block in stream.blocks(rest, follow):
             out, _ = stream.process(block)
             if out is not None:
-                if stream.layout is None:
-                    stream.output_header()
-                names = [c if s is None or len(opts.stats) == 1 else f"{c}_{s}"
-                         for c, s in stream.layout]
                 # a GeneratorExit or the caller's exception ends us here: unsaved
-                yield out.rename_columns(names).to_pandas()
+                yield out.rename_columns(stream.output_names()).to_pandas()
             if ckpt is not None:  # the caller came back: it has this chunk
                 write_checkpoint(ckpt, stream.checkpoint_data())
         if ckpt is not None:
             write_checkpoint(ckpt, stream.checkpoint_data())
     finally:
-        if own:  # after a rotation the stream reads another file object
+        if path is not None:  # after a rotation the stream reads another file object
             (f if stream is None else stream.source).close()

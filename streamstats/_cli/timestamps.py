@@ -82,10 +82,12 @@ def parse_times(column: pa.Array, fmt: str) -> tuple[np.ndarray, dict[int, str]]
         parsed = parsed.dt.tz_localize(None)
     raw = parsed.to_numpy()
     unit = np.datetime_data(raw.dtype)[0]
-    low, high = np.datetime64(_NS_MIN, unit), np.datetime64(_NS_MAX, unit)
+    # the nanosecond range, in the unit pandas parsed to (us for far dates)
+    low = np.datetime64(_NS_MIN, unit)  # type: ignore[call-overload]
+    high = np.datetime64(_NS_MAX, unit)  # type: ignore[call-overload]
     outside = ~np.isnat(raw) & ((raw < low) | (raw > high))
-    raw = np.where(outside, np.datetime64("NaT", unit), raw)
-    values = raw.astype("datetime64[ns]")
+    raw = np.where(outside, np.array("NaT", dtype=raw.dtype), raw)
+    values = np.asarray(raw).astype("datetime64[ns]")
     why = {}
     for i in np.flatnonzero(np.isnat(values)):
         reason = ("is outside the range of time stamps (1677-2262)" if outside[i]

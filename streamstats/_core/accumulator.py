@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any, ClassVar, NamedTuple
 
 import numpy as np
@@ -18,7 +19,7 @@ from . import blocked, kernels, merges
 from .checks import check_state_fields
 from .decay import resolve_decay
 from .families import FAMILIES, Spec
-from .times import elapsed_halflives, halflife_unit, time_scalar, time_values
+from .times import Clock, time_scalar
 
 __all__ = ["Accumulator"]
 
@@ -63,7 +64,9 @@ class Accumulator:
             raise TypeError(f"min_periods must be an integer, got {min_periods!r}")
         if min_periods < 0:
             raise ValueError(f"min_periods must be >= 0, got {min_periods}")
-        self._beta, self._alpha = self._decay.beta, self._decay.alpha
+        # the per-sample weights (NaN for a duration halflife, which has none)
+        self._beta = math.nan if self._decay.beta is None else self._decay.beta
+        self._alpha = math.nan if self._decay.alpha is None else self._decay.alpha
         self._ignore_na = bool(ignore_na)
         self._min_periods = int(min_periods)
         #: what this accumulator computes, as the package's scans read it
@@ -93,9 +96,7 @@ class Accumulator:
         """Forget every sample: back to the state of a new accumulator."""
         self._shape: tuple[int, ...] | None = None
         self._st: Any = [0.0] * self.spec.family.rows
-        self._t_first: int | float | None = None
-        self._t_last: int | float | None = None
-        self._time_kind: str | None = None
+        self._clock = Clock()
         self._fast = False  # set once the stream is known to be scalar
 
     def _st_array(self) -> np.ndarray:
@@ -122,7 +123,7 @@ class Accumulator:
         st = self._st_array()
         shape = self._shape or ()
         fields = [st[i].reshape(shape) if shape else float(st[i, 0]) for i in range(st.shape[0])]
-        return self.spec.family.state(*fields, self._t_first, self._t_last)
+        return self.spec.family.state(*fields, self._clock.first, self._clock.last)
 
     @classmethod
     def from_state(cls, state: Any, **params: Any) -> Accumulator:
@@ -174,12 +175,8 @@ class Accumulator:
                     raise ValueError(f"state {name} must be a time stamp in {unit}, got {t!r}")
             if t_first > t_last:
                 raise ValueError(f"state t_first {t_first!r} is after t_last {t_last!r}")
-            self._time_kind = time_kind
-            self._t_first = self._time_kind_cast(t_first)
-            self._t_last = self._time_kind_cast(t_last)
-
-    def _time_kind_cast(self, t: Any) -> int | float:
-        return int(t) if self._time_kind == "ns" else float(t)
+            cast = int if time_kind == "ns" else float
+            self._clock = Clock(time_kind, cast(t_first), cast(t_last))
 
     def to_dict(self) -> dict[str, Any]:
         """Parameters and state as plain lists and numbers (``json.dumps``-able);
@@ -190,7 +187,7 @@ class Accumulator:
         }
         # the kind of the stamps is said, not left to the type of a JSON number
         return {"type": type(self).__name__, "params": self.params, "state": state,
-                "time_kind": self._time_kind}
+                "time_kind": self._clock.kind}
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Accumulator:
@@ -210,6 +207,7 @@ class Accumulator:
         new = object.__new__(type(self))
         new.__dict__.update(self.__dict__)
         new._st = list(self._st) if isinstance(self._st, list) else self._st.copy()
+        new._clock = replace(self._clock)
         return new
 
     def __repr__(self) -> str:
@@ -236,16 +234,9 @@ class Accumulator:
     # -- updates ----------------------------------------------------------------
     def _check_mode(self, timed: bool) -> None:
         self.spec.check_times(timed)
-        if self._shape is not None and timed != (self._t_last is not None):
-            had = "with" if self._t_last is not None else "without"
+        if self._shape is not None and timed != self._clock.started:
+            had = "with" if self._clock.started else "without"
             raise ValueError(f"this stream was fed {had} time stamps: keep feeding it so")
-
-    def _time_deltas(self, times: Any, n: int) -> tuple[np.ndarray, Any]:
-        values, kind = time_values(times, n)
-        if self._time_kind is not None and kind != self._time_kind:
-            raise TypeError("time stamps must stay datetimes (or numbers) for the whole stream")
-        deltas = elapsed_halflives(values, self._t_last, self._decay.halflife_seconds, kind)
-        return deltas, values, kind
 
     def update(self, x: Any, t: Any = None) -> None:
         """Feed one sample (a scalar, or an array of the stream's shape), with its
@@ -277,8 +268,10 @@ class Accumulator:
         the sequential scan bit for bit for moderate ``beta``; for ``beta`` very close
         to 1 the last digits can differ (about 1e-13 relative for a mean)."""
         self._check_arity(samples)
-        return self._run([as_data(x, "xs") for x in samples], times, write=True,
-                         parallel=parallel)
+        out = self._run([as_data(x, "xs") for x in samples], times, write=True,
+                        parallel=parallel)
+        assert out is not None  # written
+        return out
 
     def _check_arity(self, samples: tuple) -> None:
         if len(samples) != self._n_inputs:
@@ -300,7 +293,8 @@ class Accumulator:
         views = [a.reshape(n, k) for a in arrays]
         deltas, new_times = _EMPTY, None
         if timed:
-            deltas, values, kind = self._time_deltas(times, n)
+            assert self._decay.halflife_seconds is not None  # checked by _check_mode
+            deltas, values, kind = self._clock.elapsed(times, n, self._decay.halflife_seconds)
             if n:
                 new_times = (values, kind)
         base, a, ignore_na = self.spec.rates(timed)
@@ -346,11 +340,7 @@ class Accumulator:
     def _set_times(self, new_times: Any) -> None:
         if new_times is None:
             return
-        values, kind = new_times
-        self._time_kind = kind
-        if self._t_first is None:
-            self._t_first = values[0].item()
-        self._t_last = values[-1].item()
+        self._clock.advance(*new_times)
 
     # -- merge ------------------------------------------------------------------
     def merge(self, other: Accumulator) -> Accumulator:
@@ -371,23 +361,21 @@ class Accumulator:
             return other.copy()
         if other._shape != self._shape:
             raise ValueError(f"cannot merge shapes {self._shape} and {other._shape}")
-        timed = self._t_last is not None
-        if timed != (other._t_last is not None) or (timed and self._time_kind != other._time_kind):
+        mine, theirs = self._clock, other._clock
+        if mine.started != theirs.started or (mine.started and mine.kind != theirs.kind):
             raise ValueError("cannot merge a stream with time stamps and one without")
         late = other._st_array()
-        if timed:
-            if other._t_first < self._t_last:
-                raise ValueError("other's time stamps start before self's end: not in order")
-            unit = halflife_unit(self._decay.halflife_seconds, self._time_kind)
-            decay = np.full(late.shape[1], 0.5 ** ((other._t_last - self._t_last) / unit))
+        if mine.started:
+            assert self._decay.halflife_seconds is not None
+            decay = np.full(late.shape[1], mine.decay_until(theirs, self._decay.halflife_seconds))
         else:
             decay = merges.sample_decay(late, self._beta, self._ignore_na)
         merged = self.spec.family.merge(self._st_array(), late, decay)
-        return self._install(self.copy(), merged, other._t_last)
+        return self._install(self.copy(), merged, Clock(mine.kind, mine.first, theirs.last))
 
     @staticmethod
-    def _install(target: Accumulator, st: np.ndarray, t_last: Any) -> Accumulator:
-        """``target`` with the state array ``st`` and last stamp ``t_last``."""
+    def _install(target: Accumulator, st: np.ndarray, clock: Clock) -> Accumulator:
+        """``target`` with the state array ``st`` and the clock ``clock``."""
         target._commit(st)
-        target._t_last = t_last
+        target._clock = clock
         return target

@@ -120,7 +120,7 @@ def ewa(
     array([3.375])
     """
     decay = dict(alpha=alpha, span=span, com=com, halflife=halflife)
-    opts = dict(ignore_na=ignore_na, min_periods=min_periods)
+    opts: dict[str, Any] = dict(ignore_na=ignore_na, min_periods=min_periods)
     if bias_correction:
         if init != "zero":
             raise ValueError("bias_correction=True already fixes the start; leave init='zero'")

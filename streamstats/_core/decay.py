@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as _dt
 import math
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -41,7 +42,7 @@ class Decay:
         return self.beta is None
 
     @property
-    def keywords(self) -> dict[str, object]:
+    def keywords(self) -> dict[str, Any]:
         """The decay as the one keyword a constructor takes (``{"span": 19.0}``);
         resolving it again gives this same decay."""
         return dict([self.spec])
@@ -134,6 +135,7 @@ def effective_window(beta: float) -> float:
     (10.0, 50.0, 2.0)
     """
     b = resolve_decay(beta=beta).beta
+    assert b is not None  # a beta is never a duration
     return 1.0 / (1.0 - b)
 
 

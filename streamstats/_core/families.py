@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -38,7 +38,7 @@ class Family:
     """
 
     name: str
-    state: type
+    state: type[Any]  # a NamedTuple class
     value: str
     merge: Callable[[np.ndarray, np.ndarray, np.ndarray], np.ndarray]
     bivariate: bool = False
@@ -110,7 +110,9 @@ class Spec:
         time pass as any other."""
         if timed:
             return Rates(0.5, 1.0, False)
-        return Rates(self.decay.beta, self.decay.alpha, self.ignore_na)
+        beta, alpha = self.decay.beta, self.decay.alpha
+        assert beta is not None and alpha is not None, "a duration halflife needs times"
+        return Rates(beta, alpha, self.ignore_na)
 
     def check_times(self, timed: bool) -> None:
         """That time stamps are given when (and only when) this decay needs them."""

@@ -267,6 +267,7 @@ def _load_kernels() -> types.ModuleType:
             tmp.write_text(source)
             os.replace(tmp, path)
         spec = importlib.util.spec_from_file_location(name, path)
+        assert spec is not None and spec.loader is not None
         module = importlib.util.module_from_spec(spec)
         # Numba's cache finds the module of a cached function by name
         sys.modules[name] = module

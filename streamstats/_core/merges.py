@@ -11,6 +11,8 @@ formula ``(1-r) c_e + r c_l + r (1-r) delta**2``, and ``D = S1**2 - S2`` as
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from .states import CovState, EWAState, MeanState, VarState
@@ -40,7 +42,7 @@ def _counts(out: np.ndarray, early: np.ndarray, late: np.ndarray) -> np.ndarray:
     return out
 
 
-def _rows(state: type, *names: str) -> tuple[int, ...]:
+def _rows(state: Any, *names: str) -> tuple[int, ...]:
     return tuple(state._fields.index(n) for n in names)
 
 

@@ -23,7 +23,7 @@ class EWAState(NamedTuple):
     observed and missing samples, and the first and last time stamps (or None)."""
 
     v: Number
-    count: Number
+    count: Number  # type: ignore[assignment]  # (the field shadows tuple.count)
     missing: Number
     t_first: Stamp
     t_last: Stamp
@@ -35,7 +35,7 @@ class MeanState(NamedTuple):
 
     mean: Number
     weight: Number
-    count: Number
+    count: Number  # type: ignore[assignment]  # (the field shadows tuple.count)
     missing: Number
     t_first: Stamp
     t_last: Stamp
@@ -49,7 +49,7 @@ class VarState(NamedTuple):
     var: Number
     weight: Number
     s1sq_minus_s2: Number
-    count: Number
+    count: Number  # type: ignore[assignment]  # (the field shadows tuple.count)
     missing: Number
     t_first: Stamp
     t_last: Stamp
@@ -66,7 +66,7 @@ class CovState(NamedTuple):
     cov: Number
     weight: Number
     s1sq_minus_s2: Number
-    count: Number
+    count: Number  # type: ignore[assignment]  # (the field shadows tuple.count)
     missing: Number
     t_first: Stamp
     t_last: Stamp

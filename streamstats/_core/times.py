@@ -7,11 +7,14 @@ differences are exact; plain numbers are seconds as float64.
 from __future__ import annotations
 
 import numbers
+from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
-__all__ = ["time_values", "time_scalar", "elapsed_halflives", "halflife_unit", "show_time"]
+__all__ = ["Clock", "time_values", "stamps_of_kind", "time_scalar", "elapsed_halflives",
+           "halflife_unit", "show_time"]
 
 
 def time_values(times: object, n: int) -> tuple[np.ndarray, str]:
@@ -90,5 +93,49 @@ def halflife_unit(halflife_seconds: float, kind: str) -> float:
     return halflife_seconds * 1e9 if kind == "ns" else halflife_seconds
 
 
-def show_time(value: object, kind: str) -> str:
+def show_time(value: Any, kind: str) -> str:
     return str(pd.Timestamp(int(value), unit="ns")) if kind == "ns" else repr(float(value))
+
+
+def stamps_of_kind(times: object, n: int, kind: str | None) -> tuple[np.ndarray, str]:
+    """:func:`time_values`, which must be of the stream's ``kind`` (None: not known
+    yet): a stream stays with datetimes, or with numbers."""
+    values, got = time_values(times, n)
+    if kind is not None and got != kind:
+        raise TypeError("time stamps must stay datetimes (or numbers) for the whole stream")
+    return values, got
+
+
+@dataclass
+class Clock:
+    """The time of one stream: the kind of its stamps (``"ns"``/``"s"``) and its
+    first and last stamp (None before the first)."""
+
+    kind: str | None = None
+    first: int | float | None = None
+    last: int | float | None = None
+
+    @property
+    def started(self) -> bool:
+        return self.last is not None
+
+    def elapsed(self, times: object, n: int, halflife_seconds: float
+                ) -> tuple[np.ndarray, np.ndarray, str]:
+        """(halflives elapsed before each row, the stamps, their kind) of a chunk;
+        the clock moves on only with :meth:`advance`, once the chunk is taken."""
+        values, kind = stamps_of_kind(times, n, self.kind)
+        return elapsed_halflives(values, self.last, halflife_seconds, kind), values, kind
+
+    def advance(self, values: np.ndarray, kind: str) -> None:
+        self.kind = kind
+        if self.first is None:
+            self.first = values[0].item()
+        self.last = values[-1].item()
+
+    def decay_until(self, later: Clock, halflife_seconds: float) -> float:
+        """The decay from this clock's last stamp to ``later``'s, which must start
+        at or after it (an ordered merge)."""
+        assert self.last is not None and later.last is not None and self.kind is not None
+        if later.first is not None and later.first < self.last:
+            raise ValueError("other's time stamps start before self's end: not in order")
+        return 0.5 ** ((later.last - self.last) / halflife_unit(halflife_seconds, self.kind))

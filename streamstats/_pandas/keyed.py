@@ -18,7 +18,7 @@ import pandas as pd
 from .._core import kernels
 from .._core.checks import check_state_fields
 from .._core.families import Spec
-from .._core.times import halflife_unit, show_time, time_values
+from .._core.times import halflife_unit, show_time, stamps_of_kind
 from .frame import MISSING_KEY, key_codes, plain_key
 from .registry import PAIRWISE, Options, make_accumulator
 
@@ -36,7 +36,7 @@ class KeyedStreams:
     """
 
     def __init__(self, stats: Sequence[str], opts: Options, k: int, timed: bool,
-                 pairs: Sequence[tuple[int, int]] = ()) -> None:
+                 pairs: Sequence[tuple[int, int]] | np.ndarray = ()) -> None:
         self.stats = tuple(stats)
         self.timed = timed
         self.specs: dict[str, Spec] = {s: make_accumulator(s, opts).spec for s in self.stats}
@@ -54,15 +54,15 @@ class KeyedStreams:
             s: np.zeros((spec.family.rows, 0)) for s, spec in self.specs.items()
         }
         self.time_kind: str | None = None
-        self.last = np.zeros(0)
-        self.seen = np.zeros(0, dtype=bool)
+        self.last: np.ndarray = np.zeros(0)  # per key: its last stamp, and whether it has one
+        self.seen: np.ndarray = np.zeros(0, dtype=bool)
 
     # -- keys ---------------------------------------------------------------------
     def _map_keys(self, keys: list[pd.Series] | None, n: int) -> tuple[np.ndarray, list]:
         """Codes of a chunk's rows and the keys it adds (not yet committed)."""
         if keys is None:  # one stream, under the key ()
             return np.zeros(n, dtype=np.intp), [] if self.keys else [()]
-        known, new = self.codes, []
+        known, new = self.codes, list[Hashable]()
         fresh: dict[Hashable, int] = {}
 
         def code(key: Hashable) -> int:
@@ -89,14 +89,13 @@ class KeyedStreams:
         the entries of this chunk's keys if a stamp goes backwards."""
         if not self.timed:
             return np.empty(0), None
-        values, kind = time_values(stamps, codes.shape[0])
-        if self.time_kind is not None and kind != self.time_kind:
-            raise TypeError("time stamps must stay datetimes (or numbers) for the whole stream")
+        values, kind = stamps_of_kind(stamps, codes.shape[0], self.time_kind)
         self.last = _grown(self.last.astype(values.dtype, copy=False), n_keys)
         self.seen = _grown(self.seen, n_keys)
         touched = np.unique(codes) if len(codes) > 1 else codes
         saved = self.last[touched], self.seen[touched]  # copies: fancy indexing
         deltas = np.empty(codes.shape[0])
+        assert self.halflife_seconds is not None  # checked by Spec.check_times
         unit = halflife_unit(self.halflife_seconds, kind)
         bad = kernels.group_deltas(values, codes, self.last, self.seen, unit, deltas)
         if bad >= 0:

@@ -336,6 +336,7 @@ class OnlineSmoother:
                 x = column_values(chunk, self._names, self._names == list(self._all_columns))
             keys = [chunk[c] for c in self._by] or None
             stamps = time_stamps(chunk, self._times, True) if self._timed else None
+            assert streams is not None
             out = streams.run(x, keys, stamps, chunk.index, self._names)
         except Exception:
             if first:

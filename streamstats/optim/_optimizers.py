@@ -61,6 +61,9 @@ class Optimizer(ABC):
         "momentum": (0.0, 1.0, False),
     }
 
+    #: where eps goes: inside the root (the lecture's RMSprop) or outside (torch)
+    eps_inside_sqrt: bool = False
+
     def __init__(self, **hyper: Any) -> None:
         self._hyper_names = tuple(hyper)
         for name, value in hyper.items():
@@ -139,6 +142,7 @@ class Optimizer(ABC):
         """The states in the order of ``paths``: a state belongs to its parameter's
         path (``params['w']``), so a dict built in another order gets its own moments."""
         state, known = self._state, self._paths
+        assert state is not None  # called once there is a state
         if known is None:  # a state_dict without paths: by position
             if len(state) != len(paths):
                 raise ValueError(f"params have {len(paths)} arrays, this optimizer's state "

@@ -42,8 +42,8 @@ def leaves(params: Any, grads: Any, path: str = "params") -> list[tuple[str, np.
         return [leaf for k in params for leaf in leaves(params[k], grads[k], f"{path}[{k!r}]")]
     if isinstance(params, list | tuple):
         if not isinstance(grads, list | tuple) or len(grads) != len(params):
-            got = len(grads) if isinstance(grads, list | tuple) else type(grads).__name__
-            raise ValueError(f"gradients of {path} must be a list of {len(params)}, got {got}")
+            size = len(grads) if isinstance(grads, list | tuple) else type(grads).__name__
+            raise ValueError(f"gradients of {path} must be a list of {len(params)}, got {size}")
         return [leaf for i, (p, g) in enumerate(zip(params, grads))
                 for leaf in leaves(p, g, f"{path}[{i}]")]
     raise TypeError(f"{path} must be an array or a dict/list/tuple of arrays, got "

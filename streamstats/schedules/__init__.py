@@ -25,7 +25,7 @@ from typing import Any
 
 import numpy as np
 
-from . import _pure
+from . import _pure as pure_forms
 from ._pure import (
     Constant,
     CosineDecay,
@@ -53,7 +53,7 @@ __all__ = [
     "warmup",
     "join",
     "plot",
-    *_pure.__all__,  # the pure forms
+    *pure_forms.__all__,  # the pure forms
 ]
 
 
@@ -314,14 +314,14 @@ def plot(schedules: Schedule | ScheduleIterator | Mapping[str, Any] | Iterable[A
     except ImportError as exc:  # pragma: no cover - depends on the environment
         raise ImportError("plot needs matplotlib: pip install 'streamstats[plot]'") from exc
     if isinstance(schedules, Schedule | ScheduleIterator):
-        schedules = {repr(_pure(schedules)): schedules}
+        schedules = {repr(_as_pure(schedules)): schedules}
     elif not isinstance(schedules, Mapping):
-        schedules = {repr(_pure(s)): s for s in schedules}
+        schedules = {repr(_as_pure(s)): s for s in schedules}
     e = np.arange(1, 101) if epochs is None else np.asarray(epochs, dtype=np.float64)
     if ax is None:
         _, ax = plt.subplots(figsize=(7, 4))
     for label, schedule in schedules.items():
-        ax.plot(e, _pure(schedule)(e), label=label)
+        ax.plot(e, _as_pure(schedule)(e), label=label)
     ax.set_xlabel("epoch")
     ax.set_ylabel("learning rate")
     if log:
@@ -330,7 +330,7 @@ def plot(schedules: Schedule | ScheduleIterator | Mapping[str, Any] | Iterable[A
     return ax
 
 
-def _pure(schedule: Any) -> Schedule:
+def _as_pure(schedule: Any) -> Schedule:
     pure = schedule.schedule if isinstance(schedule, ScheduleIterator) else schedule
     if not isinstance(pure, Schedule):
         raise TypeError(f"not a schedule: {schedule!r}")

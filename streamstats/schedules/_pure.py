@@ -339,6 +339,7 @@ class CosineDecay(Schedule):
         return i, (e - start(i)) / (T * t**i)
 
     def _at(self, e: np.ndarray) -> np.ndarray:
+        scale: Any
         if self.restarts:
             i, f = self._period(e)
             scale = self.m_mul**i
@@ -398,7 +399,7 @@ class PolynomialDecay(Schedule):
         self.cycle = bool(cycle)
 
     def _at(self, e: np.ndarray) -> np.ndarray:
-        T = self.decay_steps
+        T: Any = self.decay_steps
         if self.cycle:
             T = T * np.maximum(np.ceil(e / T), 1.0)
         else:
@@ -421,7 +422,8 @@ class Join(Schedule):
     (0.1, 0.1, 0.05)
     """
 
-    def __init__(self, schedules: Sequence[Schedule], boundaries: Sequence[float]) -> None:
+    def __init__(self, schedules: Sequence[Schedule | ScheduleIterator],
+                 boundaries: Sequence[float]) -> None:
         self.schedules = tuple(s.schedule if isinstance(s, ScheduleIterator) else s
                                for s in schedules)
         for i, s in enumerate(self.schedules):
