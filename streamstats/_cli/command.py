@@ -17,6 +17,7 @@ import sys
 import threading
 from collections.abc import Generator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import ExitStack
 from pathlib import Path
 from typing import IO, Any
 
@@ -199,30 +200,88 @@ def _check_paths(args: argparse.Namespace) -> None:
 
 
 def _smooth(args: argparse.Namespace) -> int:
+    """The command: options and paths checked, files opened (closed in reverse
+    order whatever happens), the stream run, the summary."""
     opts = _options(args)  # every option checked before any file is touched
     _check_paths(args)
     state = read_checkpoint(args.checkpoint) if args.checkpoint else None
+    with ExitStack() as files:
+        source, name, size = _open_input(args)
+        stream = CsvStream(source, opts, name, state, path=None if args.input == "-" else
+                           args.input, leave_partial_line=args.checkpoint is not None)
+        files.callback(lambda: stream.source.close())  # after a rotation: another file
+        signals = _Signals(stream)
+        rest = stream.read_header() if state is None else b""
+        output = _Output.open(args, state, stream, files)
+        signals.started = True
+        progress = _progress(args, size, stream.position.offset)
+        if progress is not None:
+            files.callback(progress.close)
+        blocks = _prefetched(stream, rest, args.follow)
+        files.callback(blocks.close)  # the reader stops before its file is closed
+        # following, or reading a pipe: the rows go out as they come in
+        live = args.follow or not is_regular(source)
+        since = 0
+        for block, parsed in blocks:
+            line = stream.position.line
+            table, rejected = stream.process(block, parsed)
+            output.rows(table)
+            output.report(rejected, args.on_bad_lines == "warn")
+            _tell(stream, args.quiet)
+            if progress is not None:
+                progress.update(block.size)
+            since += stream.position.line - line  # the lines the block held
+            if args.checkpoint and since >= args.checkpoint_every:
+                output.commit()
+                since = 0
+            elif live:
+                output.flush()
+            if stream.stop:
+                break
+        if not args.checkpoint:  # a file of a header only: the header, final
+            output.header()
+        output.commit()
+        if stream.partial_line is not None and not args.quiet:
+            print(f"streamstats: note: {name}, line {stream.partial_line} has no line end "
+                  "yet: left for the next run", file=sys.stderr)
+        _tell(stream, args.quiet)
+    if not args.quiet:
+        c = stream.position.counts
+        print(f"streamstats: {name}: {c.read} rows read, {c.written} written, {c.rejected} "
+              f"rejected, {c.late} late", file=sys.stderr)
+    return 0 if signals.received is None else 128 + signals.received
+
+
+def _open_input(args: argparse.Namespace) -> tuple[IO[bytes], str, int | None]:
+    """The input, its name for messages and its size (None for a pipe)."""
     if args.input == "-":
         # unbuffered: a read returns what the pipe has, and holds no lock that
         # would stop the interpreter from exiting while it waits
-        source: IO[bytes] = open(sys.stdin.fileno(), "rb", buffering=0,
-                                 closefd=False)
-        name, size = "<stdin>", None
-    else:
-        try:
-            source = open(args.input, "rb")
-        except OSError as exc:
-            raise UsageError(f"{args.input}: {exc.strerror}") from exc
-        name, size = args.input, os.fstat(source.fileno()).st_size
-    out: IO[bytes] = sys.stdout.buffer
-    rejects: IO[bytes] | None = None
-    writer = progress = blocks = None
-    stream: CsvStream | None = None
+        stdin = open(sys.stdin.fileno(), "rb", buffering=0, closefd=False)
+        return stdin, "<stdin>", None
     try:
-        stream = CsvStream(source, opts, name, state, path=None if args.input == "-" else
-                           args.input, leave_partial_line=args.checkpoint is not None)
-        signals = _Signals(stream)
-        rest = stream.read_header() if state is None else b""
+        source = open(args.input, "rb")
+    except OSError as exc:
+        raise UsageError(f"{args.input}: {exc.strerror}") from exc
+    return source, args.input, os.fstat(source.fileno()).st_size
+
+
+class _Output:
+    """The output and rejects files of a run and its checkpoint: opened locked
+    (and checked against the checkpoint on resume), written by a writer thread,
+    committed (fsync, then the checkpoint that counts them)."""
+
+    def __init__(self, args: argparse.Namespace, stream: CsvStream, out: IO[bytes],
+                 rejects: IO[bytes] | None, files: ExitStack) -> None:
+        self.args, self.stream, self.out, self.rejects = args, stream, out, rejects
+        self.writer = _Writer(out)
+        files.callback(self.writer.close)
+        # a checkpoint holds the layout once the header is out
+        self.header_done = stream.layout is not None
+
+    @classmethod
+    def open(cls, args: argparse.Namespace, state: dict[str, Any] | None, stream: CsvStream,
+             files: ExitStack) -> _Output:
         if state is not None:  # refused before a missing file is made anew
             for path, saved, what in ((args.output, state.get("output"), "the output"),
                                       (args.rejects, state.get("rejects"), "the rejects file")):
@@ -230,10 +289,12 @@ def _smooth(args: argparse.Namespace) -> int:
                     raise UsageError(f"{what} {path} is missing, the checkpoint counts "
                                      f"{saved.get('bytes')} bytes in it: put it back, or "
                                      "remove the checkpoint to start over")
+        out = sys.stdout.buffer
         if args.output:
-            out = open_locked(args.output, "the output")
+            out = files.enter_context(open_locked(args.output, "the output"))
+        rejects = None
         if args.rejects:
-            rejects = open_locked(args.rejects, "the rejects file")
+            rejects = files.enter_context(open_locked(args.rejects, "the rejects file"))
         if state is None:
             for f in (out, rejects):
                 if f is not None and f is not sys.stdout.buffer and is_regular(f):
@@ -245,84 +306,47 @@ def _smooth(args: argparse.Namespace) -> int:
                 _resume(rejects, state.get("rejects"), "the rejects file", args.rejects)
         if args.checkpoint:
             remove_stale_temporaries(args.checkpoint)
-        signals.started = True
         if rejects is not None and rejects.tell() == 0:
             rejects.write(b"line,reason,text\n")
-        progress = _progress(args, size, stream.position.offset)
-        writer = _Writer(out)
+        return cls(args, stream, out, rejects, files)
 
-        def commit() -> None:
-            writer.drain()
-            out.flush()
-            if rejects is not None:
-                rejects.flush()
-            if args.checkpoint:
-                os.fsync(out.fileno())
-                if rejects is not None:
-                    os.fsync(rejects.fileno())
-                data = {**stream.checkpoint_data(), "output": _fingerprint(out),
-                        "rejects": _fingerprint(rejects) if rejects is not None else None}
-                try:
-                    write_checkpoint(args.checkpoint, data)
-                except OSError as exc:
-                    raise OSError(exc.errno, exc.strerror, str(args.checkpoint)) from exc
+    def rows(self, table: Any) -> None:
+        """A block's output rows (None: none), after the header the first time: the
+        columns are decided with the first rows."""
+        if table is not None:
+            self.header()
+            self.writer.put(table)
 
-        # a checkpoint holds the layout once the header is out
-        header_done = stream.layout is not None
+    def header(self) -> None:
+        if not self.header_done:
+            self.writer.put(self.stream.output_header())
+            self.header_done = True
 
-        def emit(table: Any) -> None:
-            nonlocal header_done
-            if not header_done:  # the columns are decided with the first rows
-                writer.put(stream.output_header())
-                header_done = True
-            writer.put(table)
+    def report(self, rejected: list, warn: bool) -> None:
+        _report(rejected, self.rejects, warn, self.stream.name)
 
-        since = 0
-        # following, or reading a pipe: the rows go out as they come in
-        live = args.follow or not is_regular(source)
-        blocks = _prefetched(stream, rest, args.follow)
-        for block, parsed in blocks:
-            line = stream.position.line
-            table, rejected = stream.process(block, parsed)
-            if table is not None:
-                emit(table)
-            _report(rejected, rejects, args.on_bad_lines == "warn", name)
-            _tell(stream, args.quiet)
-            if progress is not None:
-                progress.update(block.size)
-            since += stream.position.line - line  # the lines the block held
-            if args.checkpoint and since >= args.checkpoint_every:
-                commit()
-                since = 0
-            elif live:  # a live reader of the output sees each block
-                writer.drain()
-                out.flush()
-            if stream.stop:
-                break
-        if not header_done and not args.checkpoint:  # the header alone: final
-            writer.put(stream.output_header())
-        commit()
-        if stream.partial_line is not None and not args.quiet:
-            print(f"streamstats: note: {name}, line {stream.partial_line} has no line end "
-                  "yet: left for the next run", file=sys.stderr)
-        _tell(stream, args.quiet)
-    finally:
-        if blocks is not None:
-            blocks.close()  # the reader stops before its file is closed
-        if writer is not None:
-            writer.close()
-        if progress is not None:
-            progress.close()
-        for f in (out, rejects):
-            if f is not None and f is not sys.stdout.buffer:
-                f.close()
-        # after a rotation the stream reads another file
-        (source if stream is None else stream.source).close()
-    if not args.quiet:
-        c = stream.position.counts
-        print(f"streamstats: {name}: {c.read} rows read, {c.written} written, {c.rejected} "
-              f"rejected, {c.late} late", file=sys.stderr)
-    return 0 if signals.received is None else 128 + signals.received
+    def flush(self) -> None:
+        """Everything written so far, out of the buffers (a live reader sees it)."""
+        self.writer.drain()
+        self.out.flush()
+        if self.rejects is not None:
+            self.rejects.flush()
+
+    def commit(self) -> None:
+        """Flush, and with a checkpoint: fsync, then the checkpoint counting it."""
+        self.flush()
+        checkpoint = self.args.checkpoint
+        if not checkpoint:
+            return
+        os.fsync(self.out.fileno())
+        if self.rejects is not None:
+            os.fsync(self.rejects.fileno())
+        data = {**self.stream.checkpoint_data(), "output": _fingerprint(self.out),
+                "rejects": _fingerprint(self.rejects) if self.rejects is not None else None}
+        try:
+            write_checkpoint(checkpoint, data)
+        except OSError as exc:
+            raise OSError(exc.errno, exc.strerror, str(checkpoint)) from exc
 
 
 def _fingerprint(f: IO[bytes]) -> dict[str, Any]:

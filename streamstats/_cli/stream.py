@@ -498,25 +498,50 @@ class CsvStream:
     def process(self, block: Block, parsed: Any = None
                 ) -> tuple[pa.Table | None, list[Rejected]]:
         """Smooth one block (``parsed``: its :meth:`parse`, if done already): the
-        output rows as a table (None if none) and the lines it left out."""
+        output rows as a table (None if none) and the lines it left out.
+
+        The steps: the rows and their line numbers; the columns decided; the values
+        and stamps checked (bad lines); late stamps; the smoother; the position."""
         if block.restart is not None:  # a new file after a rotation
             self.position.offset, self.position.line = block.restart, 2
             self.tail = block.tail or b""
             return None, []
-        first_line = block.line
         table, invalid, broken, index = parsed if parsed is not None else self.parse(block)
-        header = self.header
-        lines = index.numbers(first_line, {n for n, _ in invalid}, table.num_rows)
+        lines = index.numbers(block.line, {n for n, _ in invalid}, table.num_rows)
         rejected = [*block.rejected, *broken]
-        rejected += [Rejected(first_line + n - 1, f"expected {len(header)} fields, got "
+        rejected += [Rejected(block.line + n - 1, f"expected {len(self.header)} fields, got "
                               f"{_field_count(text)}", text) for n, text in invalid]
-        n = table.num_rows
-        self.position.counts.read += n + len(invalid) + len(block.rejected) + len(broken)
+        self.position.counts.read += table.num_rows + len(rejected)
         self._decide_kinds(table, lines)
-        if n and self.smoother is None:
+        if table.num_rows and self.smoother is None:
             self.smoother = self.options.smoother(
                 [c for c, kind in self.kinds.items() if kind != "text"])
         smoothed: list[str] = self.smoother.params["columns"] if self.smoother else []
+        texts = _Lines(block.data, block.line)
+        values, times, bad = self._checked(table, smoothed, lines, texts, rejected)
+        codes, uniques = self._keys(table)
+        late = self._late(times, codes, uniques, ~bad)
+        if late.any():
+            self._refuse_or_drop_late(late, lines, codes, uniques, texts, rejected)
+        keep = ~bad & ~late
+        result = self._smoothed(values, times, codes, uniques, keep, block)
+        counts = self.position.counts
+        counts.rejected += sum(r.reason != "late time stamp" for r in rejected)
+        counts.late += int(late.sum())
+        counts.written += int(keep.sum())
+        self.position.offset += block.size
+        self.position.line = block.line + block.data.count(b"\n")
+        self.tail = _tail(self.tail, block)
+        out = None if result is None else self._output_table(table, keep, result, smoothed)
+        return out, sorted(rejected, key=lambda r: r.line)
+
+    def _checked(self, table: pa.Table, smoothed: list[str], lines: np.ndarray,
+                 texts: _Lines, rejected: list[Rejected]
+                 ) -> tuple[dict[str, np.ndarray], np.ndarray | None, np.ndarray]:
+        """The values of the smoothed columns and the stamps, and which rows are bad
+        lines (added to ``rejected``; with ``--on-bad-lines error`` the first stops
+        the run)."""
+        n = table.num_rows
         bad = np.zeros(n, dtype=bool)
         reasons: dict[int, str] = {}
         values = {}
@@ -531,50 +556,45 @@ class CsvStream:
         if self.options.time_column and n:
             times, why = self._times(table.column(self.options.time_column), lines)
             _mark(bad, reasons, why)
-        texts = _Lines(block.data, first_line)
         rejected += [Rejected(int(lines[i]), reasons[int(i)], texts[lines[i]])
                      for i in np.flatnonzero(bad)]
         if rejected and self.options.on_bad_lines == "error":
             first = min(rejected, key=lambda r: r.line)
             raise DataError(f"{self.name}, line {first.line}: {first.reason}")
-        keep = ~bad
-        codes, uniques = self._keys(table)
-        late = self._late(times, codes, uniques, keep)
-        if late.any():
+        return values, times, bad
+
+    def _refuse_or_drop_late(self, late: np.ndarray, lines: np.ndarray, codes: np.ndarray,
+                             uniques: list, texts: _Lines, rejected: list[Rejected]) -> None:
+        """``--late error``: stop at the first late stamp; ``drop``: reject them."""
+        if self.options.late == "error":
             i = int(np.flatnonzero(late)[0])
-            if self.options.late == "error":
-                key = uniques[codes[i]] if codes[i] >= 0 else None
-                who = f" for key {key!r}" if self.options.key_column else ""
-                raise DataError(f"{self.name}, line {int(lines[i])}, column "
-                                f"{self.options.time_column!r}: time stamp earlier than the "
-                                f"last one{who}")
-            rejected += [Rejected(int(lines[i]), "late time stamp", texts[lines[i]])
-                         for i in np.flatnonzero(late)]
-            keep &= ~late
-        result = None
-        if keep.any():
-            whole = bool(keep.all())
-            frame = pd.DataFrame({c: v if whole else v[keep] for c, v in values.items()})
-            if self.options.key_column:
-                frame[self.options.key_column] = pd.Categorical.from_codes(
-                    codes if whole else codes[keep], categories=uniques)
-            if times is not None:
-                frame[_TIME] = times if whole else times[keep]
-            try:
-                assert self.smoother is not None  # made above for a block with rows
-                result = self.smoother.update(frame)
-            except ValueError as exc:
-                raise DataError(f"{self.name}, lines {first_line}-{_last_line(block)}: "
-                                f"{exc}") from exc
-        counts = self.position.counts
-        counts.rejected += sum(r.reason != "late time stamp" for r in rejected)
-        counts.late += int(late.sum())
-        counts.written += int(keep.sum())
-        self.position.offset += block.size
-        self.position.line = first_line + block.data.count(b"\n")
-        self.tail = _tail(self.tail, block)
-        out = None if result is None else self._output_table(table, keep, result, smoothed)
-        return out, sorted(rejected, key=lambda r: r.line)
+            key = uniques[codes[i]] if codes[i] >= 0 else None
+            who = f" for key {key!r}" if self.options.key_column else ""
+            raise DataError(f"{self.name}, line {int(lines[i])}, column "
+                            f"{self.options.time_column!r}: time stamp earlier than the "
+                            f"last one{who}")
+        rejected += [Rejected(int(lines[i]), "late time stamp", texts[lines[i]])
+                     for i in np.flatnonzero(late)]
+
+    def _smoothed(self, values: dict[str, np.ndarray], times: np.ndarray | None,
+                  codes: np.ndarray, uniques: list, keep: np.ndarray, block: Block
+                  ) -> pd.DataFrame | None:
+        """The kept rows through the smoother (None if no row is kept)."""
+        if not keep.any():
+            return None
+        whole = bool(keep.all())
+        frame = pd.DataFrame({c: v if whole else v[keep] for c, v in values.items()})
+        if self.options.key_column:
+            frame[self.options.key_column] = pd.Categorical.from_codes(
+                codes if whole else codes[keep], categories=uniques)
+        if times is not None:
+            frame[_TIME] = times if whole else times[keep]
+        assert self.smoother is not None  # made for the first block with rows
+        try:
+            return self.smoother.update(frame)
+        except ValueError as exc:
+            raise DataError(f"{self.name}, lines {block.line}-{_last_line(block)}: "
+                            f"{exc}") from exc
 
     def _decide_kinds(self, table: pa.Table, lines: np.ndarray) -> None:
         """Each undecided column is decided at its first value: smoothed if it is a
