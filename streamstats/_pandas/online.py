@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Hashable
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -13,7 +14,7 @@ from .frame import as_list, column_values, series_values, time_stamps, value_col
 from .keyed import KeyedStreams, json_key, unjson_key
 from .registry import PAIRWISE, STATS, Options
 
-__all__ = ["OnlineSmoother", "pairwise_frame", "upper_pairs", "mirror"]
+__all__ = ["OnlineSmoother", "ChunkSchema", "pairwise_frame", "upper_pairs", "mirror"]
 
 
 def pairwise_frame(values: np.ndarray, index: pd.Index, rows: list[Hashable],
@@ -51,6 +52,70 @@ def mirror(values: np.ndarray, k: int) -> np.ndarray:
     full[:, i * k + j] = values
     full[:, j * k + i] = values
     return full
+
+
+@dataclass(frozen=True)
+class ChunkSchema:
+    """What a stream's first chunk fixed: a Series or a frame, the Series' name or
+    the frame's columns, and the columns smoothed. Every later chunk must agree."""
+
+    series: bool
+    name: Hashable
+    all_columns: tuple
+    names: list[Hashable]
+
+    @classmethod
+    def learn(cls, chunk: pd.Series | pd.DataFrame, by: list[Hashable], times: Hashable,
+              columns: list[Hashable] | None, stats: tuple[str, ...]) -> ChunkSchema:
+        if isinstance(chunk, pd.Series):
+            if by or columns is not None or times is not None:
+                raise ValueError("a Series stream takes no by=, columns= or times= (use a frame)")
+            if set(stats) & set(PAIRWISE):
+                raise ValueError("cov and corr need two or more columns: stream a DataFrame")
+            return cls(True, chunk.name, (), [chunk.name])
+        exclude = list(by)
+        for c in by:
+            if c not in chunk.columns:
+                raise KeyError(f"key column {c!r} is not in the chunk")
+        if times is not None:
+            if times not in chunk.columns:
+                raise KeyError(f"times column {times!r} is not in the chunk")
+            exclude.append(times)
+        return cls(False, None, tuple(chunk.columns), value_columns(chunk, columns, exclude))
+
+    def check(self, chunk: pd.Series | pd.DataFrame) -> None:
+        if isinstance(chunk, pd.Series) != self.series:
+            first = "Series" if self.series else "DataFrame"
+            got = type(chunk).__name__
+            raise ValueError(f"this stream's first chunk was a {first}; got a {got}")
+        if self.series or tuple(chunk.columns) == self.all_columns:
+            return
+        missing = [c for c in self.all_columns if c not in chunk.columns]
+        if missing:
+            raise ValueError(f"chunk has no column {missing[0]!r} (the first chunk had it)")
+        extra = [c for c in chunk.columns if c not in self.all_columns]
+        if extra:
+            raise ValueError(f"chunk has a column {extra[0]!r} the first chunk did not have")
+
+    def values(self, chunk: pd.Series | pd.DataFrame) -> np.ndarray:
+        """The chunk's values to smooth, ``(rows, columns)`` float64."""
+        if self.series:
+            return series_values(chunk)
+        return column_values(chunk, self.names, self.names == list(self.all_columns))
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"series": self.series, "name": json_key(self.name),
+                "all_columns": [json_key(c) for c in self.all_columns],
+                "names": [json_key(c) for c in self.names]}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> ChunkSchema:
+        missing = [k for k in ("series", "name", "all_columns", "names") if k not in data]
+        if missing:
+            raise ValueError(f"OnlineSmoother data with keys needs {missing[0]!r}")
+        return cls(bool(data["series"]), unjson_key(data["name"]),
+                   tuple(unjson_key(c) for c in data["all_columns"]),
+                   [unjson_key(c) for c in data["names"]])
 
 
 @doc()
@@ -159,10 +224,7 @@ class OnlineSmoother:
     def reset(self) -> None:
         """Forget every chunk (and the columns of the first): as new."""
         self._streams: KeyedStreams | None = None
-        self._series: bool | None = None
-        self._name: Hashable = None
-        self._all_columns: tuple = ()
-        self._names: list[Hashable] = []
+        self._schema: ChunkSchema | None = None
         self._out_columns: pd.Index | None = None
 
     # -- parameters and state ---------------------------------------------------
@@ -196,10 +258,12 @@ class OnlineSmoother:
         return out
 
     def _lane_names(self) -> dict[str, list]:
+        assert self._schema is not None
+        names = self._schema.names
         if self._stats[0] in PAIRWISE:  # cov/corr stand alone
-            pairs = [(self._names[i], self._names[j]) for i, j in upper_pairs(len(self._names))]
+            pairs = [(names[i], names[j]) for i, j in upper_pairs(len(names))]
             return {self._stats[0]: pairs}
-        return {s: list(self._names) for s in self._stats}
+        return {s: list(names) for s in self._stats}
 
     def last_times(self, keys: list[Hashable] | None = None) -> np.ndarray | None:
         """The last time stamp of each key (default: every key seen), as int64
@@ -228,10 +292,8 @@ class OnlineSmoother:
             params[name] = json_key(params[name])
         data: dict[str, Any] = {"type": "OnlineSmoother", "params": params}
         if self._streams is not None:
-            data["series"] = self._series
-            data["name"] = json_key(self._name)
-            data["all_columns"] = [json_key(c) for c in self._all_columns]
-            data["names"] = [json_key(c) for c in self._names]
+            assert self._schema is not None  # learned with the first chunk
+            data.update(self._schema.to_dict())
             data.update(self._streams.to_dict())
         return data
 
@@ -255,13 +317,7 @@ class OnlineSmoother:
             params["columns"] = list(params["columns"])
         sm = cls(**params)
         if "keys" in data:
-            missing = [k for k in ("series", "name", "all_columns", "names") if k not in data]
-            if missing:
-                raise ValueError(f"OnlineSmoother data with keys needs {missing[0]!r}")
-            sm._series = data["series"]
-            sm._name = unjson_key(data["name"])
-            sm._all_columns = tuple(unjson_key(c) for c in data["all_columns"])
-            sm._names = [unjson_key(c) for c in data["names"]]
+            sm._schema = ChunkSchema.from_dict(data)
             sm._streams = sm._new_streams()
             sm._streams.load_dict(data)
         return sm
@@ -273,44 +329,11 @@ class OnlineSmoother:
 
     # -- the stream ---------------------------------------------------------------
     def _new_streams(self) -> KeyedStreams:
-        k = len(self._names)
+        assert self._schema is not None
+        k = len(self._schema.names)
         # pairs only for cov/corr: k (k + 1) / 2 of them would not fit for wide frames
         pairs = upper_pairs(k) if self._stats[0] in PAIRWISE else ()
         return KeyedStreams(self._stats, self._opts, k, self._timed, pairs)
-
-    def _learn_schema(self, chunk: pd.Series | pd.DataFrame) -> None:
-        self._series = isinstance(chunk, pd.Series)
-        if self._series:
-            if self._by or self._columns is not None or self._times is not None:
-                raise ValueError("a Series stream takes no by=, columns= or times= (use a frame)")
-            if set(self._stats) & set(PAIRWISE):
-                raise ValueError("cov and corr need two or more columns: stream a DataFrame")
-            self._name, self._names = chunk.name, [chunk.name]
-            return
-        exclude = list(self._by)
-        for c in self._by:
-            if c not in chunk.columns:
-                raise KeyError(f"key column {c!r} is not in the chunk")
-        if self._times is not None:
-            if self._times not in chunk.columns:
-                raise KeyError(f"times column {self._times!r} is not in the chunk")
-            exclude.append(self._times)
-        self._all_columns = tuple(chunk.columns)
-        self._names = value_columns(chunk, self._columns, exclude)
-
-    def _check_schema(self, chunk: pd.Series | pd.DataFrame) -> None:
-        if isinstance(chunk, pd.Series) != self._series:
-            first = "Series" if self._series else "DataFrame"
-            got = type(chunk).__name__
-            raise ValueError(f"this stream's first chunk was a {first}; got a {got}")
-        if self._series or tuple(chunk.columns) == self._all_columns:
-            return
-        missing = [c for c in self._all_columns if c not in chunk.columns]
-        if missing:
-            raise ValueError(f"chunk has no column {missing[0]!r} (the first chunk had it)")
-        extra = [c for c in chunk.columns if c not in self._all_columns]
-        if extra:
-            raise ValueError(f"chunk has a column {extra[0]!r} the first chunk did not have")
 
     def update(self, chunk: pd.Series | pd.DataFrame) -> pd.Series | pd.DataFrame:
         """Feed the next chunk; returns its rows smoothed (index kept).
@@ -324,42 +347,41 @@ class OnlineSmoother:
             got = type(chunk).__name__
             raise TypeError(f"update takes a pandas DataFrame or Series, got {got}")
         first = self._streams is None
-        if first:
-            self._learn_schema(chunk)
+        if self._schema is None:
+            self._schema = ChunkSchema.learn(chunk, self._by, self._times, self._columns,
+                                             self._stats)
         else:
-            self._check_schema(chunk)
+            self._schema.check(chunk)
+        schema = self._schema
         try:
-            streams = self._new_streams() if first else self._streams
-            if self._series:
-                x = series_values(chunk)
-            else:
-                x = column_values(chunk, self._names, self._names == list(self._all_columns))
+            streams = self._new_streams() if self._streams is None else self._streams
+            x = schema.values(chunk)
             keys = [chunk[c] for c in self._by] or None
             stamps = time_stamps(chunk, self._times, True) if self._timed else None
-            assert streams is not None
-            out = streams.run(x, keys, stamps, chunk.index, self._names)
+            out = streams.run(x, keys, stamps, chunk.index, schema.names)
         except Exception:
             if first:
                 self.reset()
             raise
-        result = self._output(out, chunk.index)
+        result = self._output(out, chunk.index, schema)
         if first and len(chunk) == 0:  # an empty first chunk fixes no columns
             self.reset()
         else:
             self._streams = streams
         return result
 
-    def _output(self, out: dict[str, np.ndarray], index: pd.Index) -> pd.Series | pd.DataFrame:
-        stats = self._stats
+    def _output(self, out: dict[str, np.ndarray], index: pd.Index, schema: ChunkSchema
+                ) -> pd.Series | pd.DataFrame:
+        stats, names = self._stats, schema.names
         if stats[0] in PAIRWISE:
-            return pairwise_frame(mirror(out[stats[0]], len(self._names)), index, self._names)
-        if self._series and len(stats) == 1:
-            return pd.Series(out[stats[0]][:, 0], index=index, name=self._name, copy=False)
+            return pairwise_frame(mirror(out[stats[0]], len(names)), index, names)
+        if schema.series and len(stats) == 1:
+            return pd.Series(out[stats[0]][:, 0], index=index, name=schema.name, copy=False)
         if self._out_columns is None:  # built once: a MultiIndex costs more than a chunk
             self._out_columns = (
-                pd.Index(list(stats)) if self._series
-                else pd.Index(self._names) if len(stats) == 1
-                else pd.MultiIndex.from_product([self._names, list(stats)])
+                pd.Index(list(stats)) if schema.series
+                else pd.Index(names) if len(stats) == 1
+                else pd.MultiIndex.from_product([names, list(stats)])
             )
         if len(stats) == 1:
             values = out[stats[0]]
