@@ -1,62 +1,13 @@
-"""Numba scans over ``(rows, lanes)`` arrays, generated from the steps in ``_core.rules``.
-
-Each family (``ewa``, ``mean``, ``var``, ``cov``) is a state of a few numbers plus
-two counters (``count``, ``missing``) and four rules in ``_core.rules``: a step on an
-observed sample, a decay on a missing one, and a value. The scans below are
-generated from one template, so a formula exists once; there are two shapes:
-
-``SCANS[family](x, y, deltas, base, a_const, adjust, ignore_na, st, out, minp, kind)``
-    Any number of lanes (columns), the state in ``st`` (``(fields, lanes)``,
-    updated in place). ``deltas`` is the elapsed time per row in halflives (empty:
-    one step per row); the decay of row ``i`` is ``base ** deltas[i]`` or ``base``.
-    ``out`` receives the value after every row (``(0, 0)``: skip).
-
-``GROUPED_SCANS[family](x, y, codes, deltas, base, a_const, adjust, ignore_na, st, out,
-minp, kind)``
-    The same with one state per group: row ``i`` belongs to group ``codes[i]``,
-    whose state is lanes ``codes[i] * k ... codes[i] * k + k - 1`` of ``st``; rows of
-    different groups may interleave. ``out`` is always written. ``group_deltas``
-    makes its ``deltas``: the elapsed time since the row's group's previous row.
-
-``LANE_SCANS[family](x, y, base, a_const, ignore_na, st, out, minp, kind)``
-    Exactly ``LANES`` lanes with the state held in local variables, the loop over
-    lanes unrolled: the lanes' recursions are independent, so the CPU overlaps
-    them. Used by ``_core.blocked`` (``adjust=True``, no time stamps).
-
-``LANE_FIXUPS[family](x, y, base, a_const, ignore_na, st, zst, out, minp, kind)``
-    Reruns lanes from the states ``st`` and ``zst`` side by side, writing the
-    values of the ``st`` run, and stops a lane once both runs hold the same numbers
-    (from then on they compute the same values). Returns the rows it ran.
-
-``FINALIZE[family](st, minp, kind, out)``
-    The current value of every lane.
-
-The kernels live in a generated module that is imported from a file in the user's
-cache directory (``STREAMSTATS_CACHE_DIR``, else ``~/.cache/streamstats``), so that
-Numba caches their machine code between processes.
-
-``x`` and ``y`` may have any strides (``y`` is ignored by univariate families). A
-lane's value is NaN until it has ``minp`` observations. ``kind`` selects the value
-(and ``kind=1`` squares the input of ``ewa``/``mean``, for the second moment). A
-scan returns -1, or the flat index ``row * lanes + lane`` of the first infinite
-sample; the caller then raises and keeps its old state.
-"""
+"""Source text of the Numba kernels, generated from the one-sample rules
+(``_core.rules``) and the family table (``_core.families``): one template per scan
+shape, so that a formula exists once. ``module_source`` is the whole module."""
 
 from __future__ import annotations
 
-import hashlib
-import importlib.util
-import inspect
-import os
-import sys
-import types
-from pathlib import Path
+from .. import rules
+from ..families import FAMILIES
 
-from . import rules
-from .families import FAMILIES
-
-__all__ = ["SCANS", "GROUPED_SCANS", "group_deltas", "LANE_SCANS", "LANE_FIXUPS", "FINALIZE",
-           "LANES", "N_FIELDS"]
+__all__ = ["module_source", "LANES", "N_FIELDS", "FAMILY_NAMES"]
 
 LANES = 8
 
@@ -224,7 +175,7 @@ def finalize_{family}(st, minp, kind, out):
 """
 
 
-def _module_source(cache: bool) -> str:
+def module_source(cache: bool) -> str:
     """The whole generated module: the inlined steps, then every kernel."""
     steps = [n for n in dir(rules) if n.endswith(("_step", "_decay", "_value", "_value_of"))]
     head = [
@@ -242,46 +193,4 @@ def _module_source(cache: bool) -> str:
     return "\n".join(head) + "\n" + "".join(kernels) + _GROUP_DELTAS
 
 
-def _cache_dir() -> Path:
-    explicit = os.environ.get("STREAMSTATS_CACHE_DIR")
-    if explicit:
-        return Path(explicit)
-    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "streamstats"
-
-
-def _load_kernels() -> types.ModuleType:
-    """Import the generated kernels from a file, so that Numba can cache their
-    machine code on disk (compiling the unrolled lane kernels takes seconds). The
-    file name carries a hash of the generated source and of ``_core.rules``, so a change
-    to either makes a new file instead of reusing stale machine code. Where no
-    cache directory can be written, the source is executed in memory, uncached."""
-    source = _module_source(cache=True)
-    digest = hashlib.sha256((source + inspect.getsource(rules)).encode()).hexdigest()[:16]
-    name = f"streamstats_kernels_{digest}"
-    try:
-        folder = _cache_dir()
-        folder.mkdir(parents=True, exist_ok=True)
-        path = folder / f"{name}.py"
-        if not path.exists():
-            tmp = folder / f".{name}.{os.getpid()}.tmp"
-            tmp.write_text(source)
-            os.replace(tmp, path)
-        spec = importlib.util.spec_from_file_location(name, path)
-        assert spec is not None and spec.loader is not None
-        module = importlib.util.module_from_spec(spec)
-        # Numba's cache finds the module of a cached function by name
-        sys.modules[name] = module
-        spec.loader.exec_module(module)
-    except OSError:
-        module = types.ModuleType(name)
-        exec(compile(_module_source(cache=False), f"<{name}>", "exec"), module.__dict__)
-    return module
-
-
-_generated = _load_kernels()
-SCANS = {f: getattr(_generated, f"scan_{f}") for f in _FAMILIES}
-GROUPED_SCANS = {f: getattr(_generated, f"grouped_scan_{f}") for f in _FAMILIES}
-group_deltas = _generated.group_deltas
-LANE_SCANS = {f: getattr(_generated, f"lane_scan_{f}") for f in _FAMILIES}
-LANE_FIXUPS = {f: getattr(_generated, f"lane_fixup_{f}") for f in _FAMILIES}
-FINALIZE = {f: getattr(_generated, f"finalize_{f}") for f in _FAMILIES}
+FAMILY_NAMES = tuple(_FAMILIES)
