@@ -1,6 +1,7 @@
-"""The registry of accumulators: every public accumulator once, with its oracle, so
-that each test runs over all of them instead of being copied per class (a
-completeness test in test_public_api demands a row for each)."""
+"""The registries: every public accumulator once, with its oracle (``CASES``), and
+every statistic of the fronts once (``STATISTICS``), so that each test runs over
+all of them instead of being copied per class (test_public_api demands a row for
+each public accumulator, function and statistic)."""
 
 from __future__ import annotations
 
@@ -78,3 +79,25 @@ def sample_data(case: Case, rng: np.random.Generator, n: int, nan_frac: float = 
             x[rng.random(n) < nan_frac] = np.nan
         data.append(x)
     return data
+
+
+@dataclass(frozen=True)
+class Statistic:
+    """A statistic of the fronts: its accessor method, its batch function, the
+    options the online tests give it."""
+
+    method: str
+    function: str
+    online_options: dict[str, Any] = field(default_factory=dict)
+
+
+#: every statistic of the fronts (``_pandas.registry.STATS``), once; the accessor,
+#: online and batch tests take their rows from here
+STATISTICS = {
+    "mean": Statistic("smooth", "ewa"),
+    "var": Statistic("var", "ewvar"),
+    "std": Statistic("std", "ewstd", {"bias": True}),
+    "second_moment": Statistic("second_moment", "ew_second_moment"),
+    "cov": Statistic("cov", "ewcov"),
+    "corr": Statistic("corr", "ewcorr"),
+}

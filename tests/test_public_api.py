@@ -86,7 +86,7 @@ def test_every_statistic_has_its_registry_rows():
     from streamstats._pandas.registry import STATS
     from tests.core import test_properties
     from tests.pandas import test_accessor, test_online
-    from tests.registry import CASES
+    from tests.registry import CASES, STATISTICS
 
     classes = {obj for name in ss.__all__ if inspect.isclass(obj := getattr(ss, name))
                and issubclass(obj, Accumulator)}
@@ -94,9 +94,8 @@ def test_every_statistic_has_its_registry_rows():
     functions = {name for name in ss.__all__ if inspect.isfunction(getattr(ss, name))
                  and name.startswith("ew")}
     assert functions == set(test_properties.BATCH)
-    assert set(STATS) == set(test_online.STATS)
-    methods = {"mean": "smooth"}
-    assert {methods.get(s, s) for s in STATS} == {row[0] for row in test_accessor.ORACLES}
+    assert set(STATS) == set(STATISTICS) == set(test_online.STATS)
+    assert {st.method for st in STATISTICS.values()} == {row[0] for row in test_accessor.ORACLES}
 
 
 def test_the_family_table_agrees_with_the_states_and_the_kernels():

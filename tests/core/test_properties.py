@@ -14,7 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tests.oracles import assert_close
-from tests.registry import CASES, MERGEABLE
+from tests.registry import CASES, MERGEABLE, STATISTICS
 
 finite = st.floats(-1e6, 1e6, allow_nan=False)
 sample = st.one_of(finite, finite, finite, st.just(float("nan")))
@@ -143,7 +143,7 @@ def sample_pairs(case, rng):
     return [rng.standard_normal(10) for _ in range(case.inputs)]
 
 
-BATCH = ["ewa", "ew_second_moment", "ewvar", "ewstd", "ewcov", "ewcorr"]
+BATCH = [st.function for st in STATISTICS.values()]
 
 
 @pytest.mark.parametrize("name", BATCH)

@@ -14,16 +14,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import streamstats as ss
+from tests.registry import STATISTICS
 
 # statistic -> (accessor method, its options); each runs through the same invariants
-STATS = {
-    "mean": ("smooth", {}),
-    "var": ("var", {}),
-    "std": ("std", {"bias": True}),
-    "second_moment": ("second_moment", {}),
-    "cov": ("cov", {}),
-    "corr": ("corr", {}),
-}
+STATS = {name: (st.method, st.online_options) for name, st in STATISTICS.items()}
 VARIANTS = [
     ("mean", {"adjust": False}),
     ("mean", {"bias_correction": False}),
