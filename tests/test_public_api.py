@@ -107,9 +107,13 @@ def test_the_family_table_agrees_with_the_states_and_the_kernels():
         assert family.state._fields[-4:] == ("count", "missing", "t_first", "t_last")
         assert kernels.N_FIELDS[name] == family.rows == len(family.fields) + 2
         assert name in kernels.SCANS and name in kernels.GROUPED_SCANS
-    for cls in {case.cls for case in CASES}:
-        acc = cls(beta=0.5)
+    values = {}
+    for case in CASES:
+        acc = case.make(beta=0.5)
         assert type(acc.state) is acc.spec.family.state
+        values[case.name] = acc.spec.value  # every kind is named in the table
+    assert values["EWStd-bias"] == "std_bias" and values["EWCorr"] == "corr"
+    assert values["EWSecondMoment"] == "v of squares"
 
 
 @pytest.mark.parametrize("beta", [0.5, 0.9])

@@ -41,6 +41,8 @@ class Family:
     state: type[Any]  # a NamedTuple class
     value: str
     merge: Callable[[np.ndarray, np.ndarray, np.ndarray], np.ndarray]
+    #: the values the value rule can give, by ``kind`` (the kernels take the number)
+    kinds: tuple[str, ...]
     bivariate: bool = False
     squares_input: bool = False
 
@@ -64,10 +66,14 @@ class Family:
 
 
 FAMILIES: dict[str, Family] = {f.name: f for f in (
-    Family("ewa", EWAState, "ewa_value", merges.merge_ewa, squares_input=True),
-    Family("mean", MeanState, "mean_value", merges.merge_mean, squares_input=True),
-    Family("var", VarState, "var_value_of", merges.merge_var),
-    Family("cov", CovState, "cov_value_of", merges.merge_cov, bivariate=True),
+    Family("ewa", EWAState, "ewa_value", merges.merge_ewa, ("v", "v of squares"),
+           squares_input=True),
+    Family("mean", MeanState, "mean_value", merges.merge_mean, ("mean", "mean of squares"),
+           squares_input=True),
+    Family("var", VarState, "var_value_of", merges.merge_var,
+           ("var", "var_bias", "std", "std_bias")),
+    Family("cov", CovState, "cov_value_of", merges.merge_cov, ("cov", "cov_bias", "corr"),
+           bivariate=True),
 )}
 
 
@@ -85,9 +91,8 @@ class Rates(NamedTuple):
 class Spec:
     """What an accumulator computes.
 
-    ``kind`` selects the value its family's rule writes (for ``var``: 0 unbiased
-    variance, 1 biased, 2 unbiased std, 3 biased std; for ``cov``: 0 unbiased
-    covariance, 1 biased, 2 correlation; for ``ewa``/``mean``: 1 squares the input);
+    ``kind`` selects the value its family's rule writes, named by ``Family.kinds``
+    (``value``); for ``ewa``/``mean`` kind 1 squares the input (the second moment);
     ``adjust`` False is the seeded form (weights renormalised to 1 after a sample).
     """
 
@@ -98,6 +103,11 @@ class Spec:
     ignore_na: bool
     min_periods: int
     times_refused: str | None = None  # why this accumulator takes no time stamps
+
+    @property
+    def value(self) -> str:
+        """What the accumulator gives, by name (``Family.kinds``)."""
+        return self.family.kinds[self.kind]
 
     @property
     def min_count(self) -> float:

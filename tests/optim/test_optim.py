@@ -346,3 +346,19 @@ def test_load_state_dict_says_what_is_wrong(state, message):
 def test_a_numpy_matrix_is_refused_clearly():
     with pytest.raises(TypeError, match="params must be a numpy.ndarray, got matrix"):
         Adam(lr=0.1).step(np.asmatrix(np.ones((2, 2))), np.ones((2, 2)))
+
+
+@pytest.mark.parametrize("name", list(OURS))
+def test_the_serial_and_threaded_twin_loops_agree_bit_for_bit(name, monkeypatch):
+    """Each fused loop is written twice (threads for large arrays, plain for small
+    ones); the same model run all-serial and all-threaded ends bit for bit equal."""
+    from streamstats.optim import _fused
+
+    results = []
+    for threshold in (0, 1 << 62):  # every array threaded, then every array serial
+        monkeypatch.setattr(_fused, "PARALLEL_MIN", threshold)
+        params, opt, rng = _model(np.float32), OURS[name](1e-2), np.random.default_rng(3)
+        for _ in range(10):
+            opt.step(params, _grads(params, rng))
+        results.append(_flat(params))
+    np.testing.assert_array_equal(results[0], results[1])
