@@ -57,10 +57,11 @@ columns : list of names, optional
     DataFrame only: the columns to use (each must be numeric); default every
     numeric column but the key and time columns.""",
     "methods": """\
-Every accumulator has ``update(x, t=None)``, ``update_many(xs, times=None)``,
-``value``, ``count``, ``reset()``, ``copy()``, ``merge(other)``, ``state``,
-``from_state(state, **params)``, ``to_dict()``/``from_dict()`` and pickles. A
-sample is a scalar or an array (one state per element).""",
+Every accumulator has ``update(x, t=None)``, ``update_many(xs, times=None,
+parallel=False)``, ``value``, ``count``, ``reset()``, ``copy()``, ``merge(other)``,
+``state``, ``from_state(state, **params)``, ``to_dict()``/``from_dict()``, ``spec``
+(what it computes: family, value, convention, decay) and pickles. A sample is a
+scalar or an array (one state per element).""",
 }
 
 _PLACEHOLDER = re.compile(r"^([ \t]*)\{(\w+)\}[ \t]*$", re.MULTILINE)
