@@ -97,7 +97,8 @@ def remove_stale_temporaries(path: Path) -> None:
             full = path.parent / name
             try:
                 info = os.lstat(full)
-                if stat.S_ISREG(info.st_mode) and info.st_uid == os.getuid():
+                mine = not hasattr(os, "getuid") or info.st_uid == os.getuid()
+                if stat.S_ISREG(info.st_mode) and mine:
                     os.unlink(full)
             except OSError:
                 pass
@@ -124,10 +125,11 @@ def read_checkpoint(path: Path) -> dict[str, Any] | None:
     return data
 
 
-def open_locked(path: str | Path, what: str) -> IO[bytes]:
+def open_locked(path: str | Path, what: str, shown: str | Path | None = None) -> IO[bytes]:
     """``path`` opened for reading and writing, created if need be, never
     truncated here, and locked exclusively: a second run on the same file fails at
-    once instead of writing over this one."""
+    once instead of writing over this one. ``shown``: the file to name in the
+    message (default ``path``)."""
     fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o666)
     f = os.fdopen(fd, "r+b")
     if fcntl is not None:
@@ -135,8 +137,8 @@ def open_locked(path: str | Path, what: str) -> IO[bytes]:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError:
             f.close()
-            raise FileLocked(f"{what} {path} is in use by another streamstats run (an "
-                             "overlapping job?): wait for it to finish") from None
+            raise FileLocked(f"{what} {shown or path} is in use by another streamstats run "
+                             "(an overlapping job?): wait for it to finish") from None
     return f
 
 

@@ -119,7 +119,7 @@ def main(argv: list[str] | None = None) -> int:
     except BrokenPipeError:  # `streamstats smooth ... | head`: the reader has enough
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
-        return 128 + signal.SIGPIPE
+        return 141  # 128 + SIGPIPE, as a shell reports a pipe closed under a command
     except OSError as exc:  # disk full, a file that cannot be written, ...
         # a write without a file name is the output's (the checkpoint's is named)
         name = exc.filename or getattr(args, "output", None) or "<stdout>"
@@ -204,8 +204,14 @@ def _smooth(args: argparse.Namespace) -> int:
     order whatever happens), the stream run, the summary."""
     opts = _options(args)  # every option checked before any file is touched
     _check_paths(args)
-    state = read_checkpoint(args.checkpoint) if args.checkpoint else None
     with ExitStack() as files:
+        state = None
+        if args.checkpoint:
+            # one run per checkpoint: a lock beside it (the checkpoint itself is
+            # replaced at every save, so it cannot hold one)
+            files.enter_context(open_locked(_lock_path(args.checkpoint), "the checkpoint",
+                                            args.checkpoint))
+            state = read_checkpoint(args.checkpoint)
         source, name, size = _open_input(args)
         stream = CsvStream(source, opts, name, state, path=None if args.input == "-" else
                            args.input, leave_partial_line=args.checkpoint is not None)
@@ -250,6 +256,10 @@ def _smooth(args: argparse.Namespace) -> int:
         print(f"streamstats: {name}: {c.read} rows read, {c.written} written, {c.rejected} "
               f"rejected, {c.late} late", file=sys.stderr)
     return 0 if signals.received is None else 128 + signals.received
+
+
+def _lock_path(checkpoint: Path) -> Path:
+    return checkpoint.with_name(f".{checkpoint.name}.lock")
 
 
 def _open_input(args: argparse.Namespace) -> tuple[IO[bytes], str, int | None]:

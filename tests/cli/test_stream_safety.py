@@ -127,6 +127,20 @@ def test_a_second_run_on_a_locked_output_fails_at_once(tmp_path, capsys):
     assert out.read_bytes() == b"the first run's rows\n"
 
 
+def test_a_second_run_on_a_checkpoint_in_use_fails_at_once(tmp_path, capsys):
+    """Two runs on one checkpoint with different outputs would overwrite each
+    other's checkpoint: the second stops before touching anything."""
+    data, ckpt = tmp_path / "data.csv", tmp_path / "c.ckpt"
+    _numbers(data, 100)
+    held = open_locked(tmp_path / ".c.ckpt.lock", "the checkpoint")  # the first run
+    try:
+        assert _run(data, "--beta", "0.5", "-o", tmp_path / "b.out", "--checkpoint", ckpt) == 2
+    finally:
+        held.close()
+    assert f"the checkpoint {ckpt} is in use" in capsys.readouterr().err
+    assert not (tmp_path / "b.out").exists() and not ckpt.exists()
+
+
 def test_overlapping_runs_leave_an_output_equal_to_one_run(tmp_path):
     data = tmp_path / "big.csv"
     _numbers(data, 50_000)
