@@ -18,6 +18,7 @@ ALLOWED = {
     "optim": {"_core", "schedules"},
     "_pandas": {"_core"},
     "_cli": {"_core", "_pandas"},
+    "dask": {"_core", "_pandas"},
 }
 
 

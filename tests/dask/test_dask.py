@@ -1,0 +1,181 @@
+"""``ddf.ewa`` on a real LocalCluster (2 worker processes) against the pandas accessor
+on the computed frame: bit for bit with method="chain", 1e-12 with "parallel", over
+uneven partitions (an empty one, a one-row one, keys seen in only some)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import dask
+import dask.dataframe as dd
+import numpy as np
+import pandas as pd
+import pytest
+from distributed import Client, LocalCluster
+
+import streamstats.dask  # noqa: F401  (registers ddf.ewa)
+from tests.oracles import DATA, ROOT, assert_close
+
+# (partition boundaries in rows): an empty partition, a one-row partition, uneven sizes
+CUTS = [0, 0, 1, 150, 151, 400, 1100, 2036]
+
+
+@pytest.fixture(scope="module")
+def client():
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                      dashboard_address=None) as cluster, Client(cluster) as c:
+        yield c
+
+
+@pytest.fixture(scope="module")
+def sensors():
+    """The four occupancy channels as one log keyed by sensor, in time order, with
+    gaps (NaN); sensor V4 first appears late."""
+    occ = pd.read_csv(DATA / "occupancy.csv", parse_dates=["time"])
+    long = occ.melt(id_vars="time", var_name="sensor", value_name="value")
+    long["other"] = np.round(np.cos(np.arange(len(long))) * 10, 3)
+    long.loc[long.index % 13 == 5, "value"] = np.nan
+    long = long.sort_values("time", kind="stable").reset_index(drop=True)
+    late = long["sensor"].eq("V4") & (long.index < 1000)
+    return long[~late].reset_index(drop=True)
+
+
+def _split(frame: pd.DataFrame, cuts: list[int] = CUTS) -> dd.DataFrame:
+    pieces = [frame.iloc[a:b] for a, b in zip(cuts[:-1], cuts[1:])]
+    pieces.append(frame.iloc[cuts[-1]:])
+    return dd.from_map(lambda p: p, pieces, meta=frame.iloc[:0], enforce_metadata=False)
+
+
+CONFIGS = [
+    ("smooth", {"beta": 0.9}),
+    ("smooth", {"beta": 0.9, "bias_correction": False}),
+    ("smooth", {"span": 12, "ignore_na": True, "min_periods": 3}),
+    ("var", {"alpha": 0.2}),
+    ("var", {"com": 4, "bias": True, "ignore_na": True}),
+    ("std", {"beta": 0.8, "min_periods": 2}),
+    ("second_moment", {"beta": 0.9}),
+    ("second_moment", {"beta": 0.9, "bias_correction": False}),
+]
+LAYOUTS = [
+    {},
+    {"by": "sensor"},
+    {"by": "sensor", "times": "time"},
+]
+
+
+# the zero-start forms count rows: they take no time stamps
+CASES = [(stat, options, layout) for stat, options in CONFIGS for layout in LAYOUTS
+         if not ("times" in layout and options.get("bias_correction") is False)]
+
+
+@pytest.mark.parametrize("method", ["chain", "parallel"])
+@pytest.mark.parametrize("stat, options, layout", CASES, ids=lambda v: str(v))
+def test_equals_the_pandas_accessor(client, sensors, method, layout, stat, options):
+    options = dict(options)
+    if "times" in layout:  # a duration halflife decays by the time column
+        options = {k: v for k, v in options.items() if k not in ("beta", "alpha", "span",
+                                                                 "com")}
+        options["halflife"] = "20min"
+    frame = sensors.drop(columns=["sensor"]) if "by" not in layout else sensors
+    if "times" not in layout:
+        frame = frame.drop(columns=["time"])
+    ddf = _split(frame)
+    got = getattr(ddf.ewa, stat)(**options, **layout, method=method)
+    assert got.npartitions == ddf.npartitions
+    result = got.compute()
+    expected = getattr(frame.ewa, stat)(**options, **layout)
+    pd.testing.assert_index_equal(result.index, expected.index)
+    assert list(result.columns) == list(expected.columns)
+    if method == "chain":
+        pd.testing.assert_frame_equal(result, expected, check_exact=True)
+    else:
+        assert_close(result.to_numpy(), expected.to_numpy(), rtol=1e-12)
+
+
+def test_the_seeded_form_runs_in_a_chain_only(client, sensors):
+    ddf = _split(sensors[["value"]])
+    got = ddf.ewa.smooth(beta=0.7, adjust=False).compute()
+    pd.testing.assert_frame_equal(got, sensors[["value"]].ewa.smooth(beta=0.7, adjust=False),
+                                  check_exact=True)
+    with pytest.raises(ValueError, match="no ordered merge.*method='chain'"):
+        ddf.ewa.var(beta=0.7, adjust=False, method="parallel")
+
+
+def test_a_series_and_repeated_runs_give_the_same_bits(client, sensors):
+    series = sensors["value"]
+    dseries = dd.from_pandas(series, npartitions=5)
+    runs = [dseries.ewa.var(beta=0.95).compute() for _ in range(2)]
+    pd.testing.assert_series_equal(runs[0], runs[1], check_exact=True)
+    assert_close(runs[0].to_numpy(), series.ewa.var(beta=0.95).to_numpy(), rtol=1e-12)
+
+
+@pytest.mark.parametrize("method", ["chain", "parallel"])
+def test_two_halves_with_state_equal_the_whole(client, sensors, method):
+    options = dict(halflife="30min", times="time", by="sensor", method=method)
+    first, state = _split(sensors.iloc[:900], [0, 400]).ewa.std(**options, return_state=True)
+    second = _split(sensors.iloc[900:].reset_index(drop=True), [0, 500]).ewa.std(
+        **options, state=state)
+    got = pd.concat([first.compute(), second.compute()], ignore_index=True)
+    assert_close(got.to_numpy(), sensors.ewa.std(halflife="30min", times="time",
+                                                 by="sensor").to_numpy(), rtol=1e-12)
+
+
+def _killer(marker: str, victim: int):
+    def piece(item: tuple[int, pd.DataFrame]) -> pd.DataFrame:
+        number, frame = item
+        if number == victim and not os.path.exists(marker):
+            open(marker, "w").close()
+            os._exit(1)  # the worker dies inside the task, the first time only
+        return frame
+    return piece
+
+
+@pytest.mark.parametrize("method", ["chain", "parallel"])
+def test_a_worker_that_dies_changes_nothing(client, sensors, tmp_path, method):
+    frame = sensors.drop(columns=["time"])
+    pieces = [(i, frame.iloc[a:b]) for i, (a, b) in enumerate(zip(CUTS[:-1], CUTS[1:]))]
+    marker = str(tmp_path / f"killed-{method}")
+    ddf = dd.from_map(_killer(marker, 4), pieces, meta=frame.iloc[:0],
+                      enforce_metadata=False)
+    got = ddf.ewa.var(beta=0.9, by="sensor", method=method).compute()
+    assert os.path.exists(marker)  # a worker did die
+    expected = frame.iloc[:CUTS[-1]].ewa.var(beta=0.9, by="sensor")
+    assert_close(got.to_numpy(), expected.to_numpy(), rtol=1e-12)
+
+
+def test_bad_input_is_named(client, sensors):
+    ddf = _split(sensors)
+    with pytest.raises(KeyError, match="key column 'nope'"):
+        ddf.ewa.smooth(beta=0.9, by="nope")
+    with pytest.raises(KeyError, match="times column 'when'"):
+        ddf.ewa.smooth(halflife="1h", times="when", by="sensor")
+    with pytest.raises(TypeError, match="column 'sensor' is not numeric"):
+        ddf.ewa.smooth(beta=0.9, columns=["sensor"])
+    with pytest.raises(ValueError, match="method must be"):
+        ddf.ewa.smooth(beta=0.9, method="fast")
+    backwards = sensors.copy()
+    backwards.loc[1500, "time"] = pd.Timestamp("2015-02-01")
+    with pytest.raises(ValueError, match=r"partition \d+: time stamps go backwards for key"):
+        _split(backwards).ewa.smooth(halflife="1h", times="time", by="sensor",
+                                     method="chain").compute()
+    missing = sensors.copy()
+    missing.loc[700, "time"] = pd.NaT
+    with pytest.raises(ValueError, match=r"partition \d+: .*NaT"):
+        _split(missing).ewa.smooth(halflife="1h", times="time", by="sensor").compute()
+
+
+def test_importing_streamstats_does_not_import_dask():
+    code = "import sys, streamstats; print('dask' in sys.modules)"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          env={**os.environ, "PYTHONPATH": str(ROOT)}, check=True)
+    assert done.stdout.strip() == "False"
+
+
+def test_the_synchronous_scheduler_gives_the_same_result(sensors):
+    ddf = _split(sensors.drop(columns=["time"]))
+    with dask.config.set(scheduler="sync"):
+        got = ddf.ewa.smooth(beta=0.9, by="sensor", method="chain").compute()
+    pd.testing.assert_frame_equal(got, sensors.drop(columns=["time"]).ewa.smooth(
+        beta=0.9, by="sensor"), check_exact=True)
