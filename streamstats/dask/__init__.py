@@ -1,6 +1,7 @@
 """Exponentially weighted statistics of Dask DataFrames and Series, exactly across
 partitions: ``import streamstats.dask`` registers ``ddf.ewa`` (``smooth``, ``var``,
-``std``, ``second_moment``), with the pandas accessor's parameters and meaning.
+``std``, ``second_moment``, ``cov``, ``corr``), with the pandas accessor's parameters
+and meaning.
 
 A partition is a segment of the stream, and the accumulators' states merge in
 order (docs/architecture.md), so two ways give the one-machine result:

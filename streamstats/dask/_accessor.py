@@ -14,7 +14,7 @@ from dask.dataframe.extensions import register_dataframe_accessor, register_seri
 from dask.delayed import Delayed
 
 from .._core.docs import doc
-from .._pandas.frame import as_list
+from .._pandas.frame import as_list, value_columns
 from .._pandas.online import OnlineSmoother
 from .._pandas.registry import Options, make_accumulator
 from ._carries import merge_smoother_states
@@ -49,12 +49,20 @@ Returns
 Dask Series or DataFrame of float64, lazy, with the input's partitions, index and
 divisions."""
 
+_OTHER = """\
+other : Dask Series or DataFrame
+    With the same partitions: a Series pairs with each column (a Series alone: with
+    itself); a DataFrame pairs its columns with the frame's of the same name (pandas'
+    ``pairwise=False``; a name in only one of them gives NaN). pandas' pairwise
+    layout (no ``other``), a row per (time, column), has no Dask form."""
+
 
 class DaskEWAccessor:
     """Exponentially weighted statistics of a Dask DataFrame (each numeric column)
     or Series, per key and by time, exact across partitions.
 
-    The methods take the pandas accessor's parameters (``df.ewa``) plus ``method``
+    ``smooth``, ``var``, ``std``, ``second_moment``, ``cov`` and ``corr`` take the
+    pandas accessor's parameters (``df.ewa``) plus ``method``
     (``"parallel"`` or ``"chain"``, see :mod:`streamstats.dask`), ``state`` (continue
     from a ``return_state`` of an earlier run) and ``return_state``. The result is a
     lazy collection with the input's partitions, index and divisions.
@@ -205,9 +213,103 @@ class DaskEWAccessor:
         return self._run("second_moment", opts, times, by, columns, method, state,
                          return_state)
 
+    @doc(dask_common=_COMMON, other=_OTHER)
+    def cov(self, other: Any = None, beta: float | None = None, *,
+            alpha: float | None = None, span: float | None = None, com: float | None = None,
+            halflife: Any = None, bias: bool = False, adjust: bool = True,
+            ignore_na: bool = False, min_periods: int = 0, times: Hashable | None = None,
+            by: Any = None, columns: Any = None, method: str | None = None,
+            state: Any = None, return_state: bool = False) -> Any:
+        """The exponentially weighted covariance, as ``df.ewa.cov`` with ``other``.
+
+        Parameters
+        ----------
+        {other}
+        {decay}
+        {bias}
+        {adjust}
+        {ignore_na}
+        {min_periods}
+        {dask_common}
+
+        Examples
+        --------
+        >>> import dask, dask.dataframe as dd, pandas as pd
+        >>> import streamstats.dask  # noqa: F401
+        >>> f = dd.from_pandas(pd.DataFrame({"x": [1.0, 3.0, 5.0], "y": [1.0, 2.0, 4.0]}),
+        ...                    npartitions=2)
+        >>> with dask.config.set(scheduler="sync"):
+        ...     f["x"].ewa.cov(f["y"], beta=0.5).compute().round(4).tolist()
+        [nan, 1.0, 3.0]
+        """
+        opts = Options.of(beta, alpha=alpha, span=span, com=com, halflife=halflife, bias=bias,
+                          adjust=adjust, ignore_na=ignore_na, min_periods=min_periods)
+        return self._pairs("cov", opts, other, times, by, columns, method, state,
+                           return_state)
+
+    @doc(dask_common=_COMMON, other=_OTHER)
+    def corr(self, other: Any = None, beta: float | None = None, *,
+             alpha: float | None = None, span: float | None = None, com: float | None = None,
+             halflife: Any = None, adjust: bool = True, ignore_na: bool = False,
+             min_periods: int = 0, times: Hashable | None = None, by: Any = None,
+             columns: Any = None, method: str | None = None, state: Any = None,
+             return_state: bool = False) -> Any:
+        """The exponentially weighted correlation, as ``df.ewa.corr`` with ``other``.
+
+        Parameters
+        ----------
+        {other}
+        {decay}
+        {adjust}
+        {ignore_na}
+        {min_periods}
+        {dask_common}
+
+        Examples
+        --------
+        >>> import dask, dask.dataframe as dd, pandas as pd
+        >>> import streamstats.dask  # noqa: F401
+        >>> f = dd.from_pandas(pd.DataFrame({"x": [1.0, 3.0, 5.0], "y": [1.0, 2.0, 4.0]}),
+        ...                    npartitions=2)
+        >>> with dask.config.set(scheduler="sync"):
+        ...     f["x"].ewa.corr(f["y"], beta=0.5).compute().round(4).tolist()
+        [nan, 1.0, 0.9845]
+        """
+        opts = Options.of(beta, alpha=alpha, span=span, com=com, halflife=halflife,
+                          adjust=adjust, ignore_na=ignore_na, min_periods=min_periods)
+        return self._pairs("corr", opts, other, times, by, columns, method, state,
+                           return_state)
+
     # -- the scan across partitions ----------------------------------------------------
+    def _pairs(self, stat: str, opts: Options, other: Any, times: Any, by: Any,
+               columns: Any, method: str | None, state: Any, return_state: bool) -> Any:
+        obj = self._obj
+        if other is None:
+            if not isinstance(obj, dd.Series):
+                raise ValueError(f"{stat} of a Dask DataFrame needs other= (a Series, or a "
+                                 "frame whose columns of the same names pair up): pandas' "
+                                 "pairwise layout, a row per (time, column), has no Dask form")
+            other = obj  # pandas: a Series with itself
+        if not isinstance(other, dd.Series | dd.DataFrame):
+            raise TypeError(f"other must be a Dask Series or DataFrame, got "
+                            f"{type(other).__name__}")
+        if other.npartitions != obj.npartitions or (
+                obj.known_divisions and other.known_divisions
+                and tuple(other.divisions) != tuple(obj.divisions)):
+            raise ValueError("other must have the same partitions as the frame (same "
+                             "npartitions and divisions): align them first")
+        exclude = as_list(by) + ([times] if times is not None else [])
+        x_names = ([obj.name] if isinstance(obj, dd.Series)
+                   else value_columns(_empty_like(obj), columns, exclude))
+        plan = Pairs(x_names, isinstance(obj, dd.Series), other.name
+                     if isinstance(other, dd.Series) else None,
+                     None if isinstance(other, dd.Series)
+                     else value_columns(_empty_like(other), None, []), exclude)
+        return self._run(stat, opts, times, by, None, method, state, return_state, plan, other)
+
     def _run(self, stat: str, opts: Options, times: Any, by: Any, columns: Any,
-             method: str | None, state: Any, return_state: bool) -> Any:
+             method: str | None, state: Any, return_state: bool, plan: Pairs | None = None,
+             other: Any = None) -> Any:
         obj = self._obj
         series = isinstance(obj, dd.Series)
         by_names = as_list(by)
@@ -216,7 +318,6 @@ class DaskEWAccessor:
                             "time stamps)")
         if series and (by_names or times is not None or columns is not None):
             raise ValueError("a Dask Series takes no by=, times= or columns= (use a frame)")
-        meta_in = _empty_like(obj)
         mergeable = make_accumulator(stat, opts).spec.adjust
         if method is None:
             method = "parallel" if mergeable else "chain"
@@ -228,26 +329,97 @@ class DaskEWAccessor:
         params = {**opts.to_dict(), "stats": (stat,), "times": times,
                   "by": by_names or None, "columns": None if columns is None else
                   as_list(columns)}
+        if plan is not None:
+            params["columns"] = plan.lanes
+        task = _Task(params, plan)
         # checked now, on the empty frame: columns, keys, times, numeric dtypes
-        meta = OnlineSmoother(**params).update(meta_in)
+        meta = task.run(None, _empty_like(obj), None if other is None else _empty_like(other),
+                        0)[0]
         start = _smoother_state(state, params)
         parts = obj.to_delayed()
+        others = other.to_delayed() if other is not None else [None] * len(parts)
         if method == "chain":
             outs, carry = [], start
-            for i, part in enumerate(parts):
-                pair = dask.delayed(_chain_step, nout=2, pure=True)(part, carry, params, i)
+            for i, (part, with_part) in enumerate(zip(parts, others)):
+                pair = dask.delayed(task.run, nout=2, pure=True)(carry, part, with_part, i)
                 outs.append(pair[0])
                 carry = pair[1]
             final = carry
         else:
-            summaries = dask.compute(*[dask.delayed(_summary, pure=True)(part, params, i)
-                                       for i, part in enumerate(parts)])
+            summaries = dask.compute(*[dask.delayed(task.summary, pure=True)(part, with_part, i)
+                                       for i, (part, with_part) in enumerate(zip(parts, others))])
             carries = merge_smoother_states(start, summaries, params)
-            outs = [dask.delayed(_rerun, pure=True)(part, carry, params, i)
-                    for i, (part, carry) in enumerate(zip(parts, carries[:-1]))]
+            outs = [dask.delayed(task.run, nout=2, pure=True)(carry, part, with_part, i)[0]
+                    for i, (part, with_part, carry)
+                    in enumerate(zip(parts, others, carries[:-1]))]
             final = dask.delayed(carries[-1])
         result = dd.from_delayed(outs, meta=meta, divisions=obj.divisions, verify_meta=False)
         return (result, final) if return_state else result
+
+
+class Pairs:
+    """cov/corr of pairs of columns: the frame's value columns ``x`` with a Series
+    ``other`` (each column with it) or with the columns of the same name of a frame
+    ``other`` (pandas' ``pairwise=False``; a name in only one of them gives NaN).
+    The smoother sees the lanes ``x0 ... y0 ...`` and gives every pair of them;
+    :meth:`finish` keeps the wanted ones in pandas' layout."""
+
+    def __init__(self, x: list, x_series: bool, y_name: Any, y_columns: list | None,
+                 carried: list) -> None:
+        self.x, self.x_series, self.y_name, self.y_columns = x, x_series, y_name, y_columns
+        self.carried = carried  # key and time columns, from the frame
+        ys = [y_name] if y_columns is None else [c for c in y_columns if c in x]
+        self.y = ys
+        self.lanes = [f"x{i}" for i in range(len(x))] + [f"y{j}" for j in range(len(ys))]
+
+    def prepare(self, part: Any, other: Any) -> pd.DataFrame:
+        columns = {f"x{i}": (part if self.x_series else part[c]).to_numpy()
+                   for i, c in enumerate(self.x)}
+        for j, c in enumerate(self.y):
+            columns[f"y{j}"] = (other if self.y_columns is None else other[c]).to_numpy()
+        frame = pd.DataFrame(columns, index=part.index)
+        for c in self.carried:
+            frame[c] = part[c].to_numpy()
+        return frame
+
+    def finish(self, out: pd.DataFrame, index: pd.Index) -> pd.Series | pd.DataFrame:
+        k = len(self.lanes)
+        values = out.to_numpy().reshape(len(index), k, k)
+        nx = len(self.x)
+        if self.y_columns is None:  # with a Series: each column with it
+            pairs = values[:, :nx, nx]
+            if self.x_series:
+                name = self.x[0] if self.y_name == self.x[0] else None
+                return pd.Series(pairs[:, 0], index=index, name=name)
+            return pd.DataFrame(pairs, index=index, columns=pd.Index(self.x))
+        union = pd.Index(self.x).union(pd.Index(self.y_columns), sort=None)
+        result = pd.DataFrame(np.nan, index=index, columns=union)
+        for j, c in enumerate(self.y):
+            result[c] = values[:, self.x.index(c), nx + j]
+        return result
+
+
+class _Task:
+    """The work of one partition, picklable: the smoother from a carry (or from
+    empty) over the partition (paired with ``other``'s for cov/corr)."""
+
+    def __init__(self, params: dict[str, Any], plan: Pairs | None) -> None:
+        self.params, self.plan = params, plan
+
+    def _input(self, part: Any, other: Any) -> Any:
+        return part if self.plan is None else self.plan.prepare(part, other)
+
+    def run(self, carry: dict[str, Any] | None, part: Any, other: Any, number: int
+            ) -> tuple[Any, dict[str, Any]]:
+        sm = _smoother(carry, self.params)
+        out = _update(sm, self._input(part, other), number)
+        if self.plan is not None:
+            out = self.plan.finish(out, part.index)
+        return out, sm.to_dict()
+
+    def summary(self, part: Any, other: Any, number: int) -> dict[str, Any]:
+        """The partition's state from empty (per key): its summary."""
+        return self.run(None, part, other, number)[1]
 
 
 def _empty_like(obj: dd.DataFrame | dd.Series) -> pd.DataFrame | pd.Series:
@@ -283,25 +455,6 @@ def _update(sm: OnlineSmoother, part: Any, number: int) -> Any:
         return sm.update(part)
     except ValueError as exc:  # name the partition, as the pandas front names the row
         raise ValueError(f"partition {number}: {exc}") from None
-
-
-def _chain_step(part: Any, carry: dict[str, Any] | None, params: dict[str, Any],
-                number: int) -> tuple[Any, dict[str, Any]]:
-    sm = _smoother(carry, params)
-    out = _update(sm, part, number)
-    return out, sm.to_dict()
-
-
-def _summary(part: Any, params: dict[str, Any], number: int) -> dict[str, Any]:
-    """The partition's state from empty (per key): its summary."""
-    sm = OnlineSmoother(**params)
-    _update(sm, part, number)
-    return sm.to_dict()
-
-
-def _rerun(part: Any, carry: dict[str, Any] | None, params: dict[str, Any], number: int
-           ) -> Any:
-    return _update(_smoother(carry, params), part, number)
 
 
 register_dataframe_accessor("ewa")(DaskEWAccessor)

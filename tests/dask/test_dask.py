@@ -179,3 +179,42 @@ def test_the_synchronous_scheduler_gives_the_same_result(sensors):
         got = ddf.ewa.smooth(beta=0.9, by="sensor", method="chain").compute()
     pd.testing.assert_frame_equal(got, sensors.drop(columns=["time"]).ewa.smooth(
         beta=0.9, by="sensor"), check_exact=True)
+
+
+@pytest.mark.parametrize("method", ["chain", "parallel"])
+@pytest.mark.parametrize("stat, options", [("cov", {"beta": 0.9}), ("cov", {"alpha": 0.3,
+                                           "bias": True}), ("corr", {"span": 9})])
+@pytest.mark.parametrize("layout", [{}, {"by": "sensor"}, {"by": "sensor", "times": "time"}],
+                         ids=["plain", "by", "by+times"])
+def test_cov_and_corr_with_other_equal_the_pandas_accessor(client, sensors, method, stat,
+                                                           options, layout):
+    options = dict(options)
+    if "times" in layout:
+        options = {"halflife": "20min", **{k: v for k, v in options.items()
+                                            if k not in ("beta", "alpha", "span")}}
+    frame = sensors if layout else sensors.drop(columns=["sensor", "time"])
+    if layout and "times" not in layout:
+        frame = frame.drop(columns=["time"])
+    ddf = _split(frame)
+    got = getattr(ddf.ewa, stat)(ddf["other"], **options, **layout, method=method).compute()
+    expected = getattr(frame.ewa, stat)(frame["other"], **options, **layout)
+    assert list(got.columns) == list(expected.columns)
+    if method == "chain":
+        pd.testing.assert_frame_equal(got, expected, check_exact=True)
+    else:
+        assert_close(got.to_numpy(), expected.to_numpy(), rtol=1e-12)
+
+
+def test_series_cov_and_frame_pairs_of_the_same_name(client, sensors):
+    series = sensors["value"]
+    dseries = dd.from_pandas(series, npartitions=4)
+    pd.testing.assert_series_equal(dseries.ewa.cov(beta=0.8, method="chain").compute(),
+                                   series.ewa.cov(beta=0.8), check_exact=True)
+    left = sensors[["value", "other"]]
+    right = sensors[["other"]].assign(extra=1.0) * 2.0
+    got = _split(left).ewa.corr(_split(right), beta=0.8, method="chain").compute()
+    pd.testing.assert_frame_equal(got, left.ewa.corr(right, beta=0.8), check_exact=True)
+    with pytest.raises(ValueError, match="needs other="):
+        _split(left).ewa.cov(beta=0.8)
+    with pytest.raises(ValueError, match="same partitions"):
+        _split(left).ewa.cov(dd.from_pandas(right, npartitions=2), beta=0.8)
