@@ -57,46 +57,63 @@ def _merge(early: dict[str, Any] | None, late: dict[str, Any], specs: dict) -> A
     keys_e = [_hashable(k) for k in early["keys"]]
     keys_l = [_hashable(k) for k in late["keys"]]
     where_e = {k: i for i, k in enumerate(keys_e)}
-    where_l = {k: i for i, k in enumerate(keys_l)}
     keys = keys_e + [k for k in keys_l if k not in where_e]
+    where = {k: i for i, k in enumerate(keys)}
+    # every key's place in the merged order: early keys first, then the new ones
+    at_l = np.array([where[k] for k in keys_l], dtype=np.intp)
+    in_l = np.zeros(len(keys), dtype=bool)
+    in_l[at_l] = True
     kind = early["time_kind"] or late["time_kind"]
     timed = kind is not None
-    dtype = np.int64 if kind == "ns" else np.float64
-    last = np.zeros(len(keys), dtype=dtype)
-    seen = np.zeros(len(keys), dtype=bool)
     if timed:
-        for i, k in enumerate(keys):
-            for where, state in ((where_e, early), (where_l, late)):
-                j = where.get(k)
-                if j is not None and state["seen"] and state["seen"][j]:
-                    last[i], seen[i] = state["last"][j], True
+        dtype = np.int64 if kind == "ns" else np.float64
+        last = np.zeros(len(keys), dtype=dtype)
+        seen = np.zeros(len(keys), dtype=bool)
+        seen_e = np.asarray(early["seen"], dtype=bool)
+        seen_l = np.asarray(late["seen"], dtype=bool)
+        last_e = np.asarray(early["last"], dtype=dtype)
+        last_l = np.asarray(late["last"], dtype=dtype)
+        last[: len(keys_e)][seen_e] = last_e[seen_e]
+        seen[: len(keys_e)] = seen_e
+        last[at_l[seen_l]] = last_l[seen_l]
+        seen[at_l] |= seen_l
+        # per key, the decay from its last stamp before to its last stamp after
+        both = np.zeros(len(keys), dtype=bool)
+        both[: len(keys_e)] = seen_e
+        later = np.zeros(len(keys), dtype=bool)
+        later[at_l] = seen_l
+        both &= later
+        gap = np.zeros(len(keys))
+        start_t = np.zeros(len(keys), dtype=dtype)
+        start_t[: len(keys_e)] = last_e
+        gap[both] = (last[both] - start_t[both]).astype(np.float64)
     merged: dict[str, list] = {}
     for stat, spec in specs.items():
         st_e = np.asarray(early["state"][stat], dtype=np.float64)
         st_l = np.asarray(late["state"][stat], dtype=np.float64)
         lanes = st_e.shape[1] // len(keys_e)
-        out = np.zeros((st_e.shape[0], len(keys) * lanes))
-        for i, k in enumerate(keys):
-            e, ll = where_e.get(k), where_l.get(k)
-            block = slice(i * lanes, (i + 1) * lanes)
-            if ll is None:
-                assert e is not None  # every key is in one of the two
-                out[:, block] = st_e[:, e * lanes:(e + 1) * lanes]
-                continue
-            late_block = st_l[:, ll * lanes:(ll + 1) * lanes]
-            if e is None:
-                out[:, block] = late_block
-                continue
-            early_block = st_e[:, e * lanes:(e + 1) * lanes]
-            if timed and early["seen"][e] and late["seen"][ll]:
-                assert spec.decay.halflife_seconds is not None and kind is not None
-                unit = halflife_unit(spec.decay.halflife_seconds, kind)
-                gap = (late["last"][ll] - early["last"][e]) / unit
-                decay = np.full(lanes, 0.5 ** gap)
-            else:
-                rates = spec.rates(timed)
-                decay = sample_decay(late_block, rates.base, rates.ignore_na)
-            out[:, block] = spec.family.merge(early_block, late_block, decay)
+        rows = st_e.shape[0]
+        # both sides over all keys; a key a side has not seen holds the empty state,
+        # which the ordered merge leaves the other side's state as it is
+        early_all = np.zeros((rows, len(keys), lanes))
+        early_all[:, : len(keys_e)] = st_e.reshape(rows, len(keys_e), lanes)
+        late_all = np.zeros((rows, len(keys), lanes))
+        late_all[:, at_l] = st_l.reshape(rows, len(keys_l), lanes)
+        early_all = early_all.reshape(rows, -1)
+        late_all = late_all.reshape(rows, -1)
+        if timed:
+            assert spec.decay.halflife_seconds is not None
+            unit = halflife_unit(spec.decay.halflife_seconds, kind)
+            decay = np.repeat(np.where(both, 0.5 ** (gap / unit), 1.0), lanes)
+        else:
+            rates = spec.rates(timed)
+            decay = sample_decay(late_all, rates.base, rates.ignore_na)
+        out = spec.family.merge(early_all, late_all, decay)
+        # a key only one side saw keeps that side's state exactly
+        only_e = np.repeat(~in_l, lanes)
+        only_l = np.repeat(np.arange(len(keys)) >= len(keys_e), lanes)
+        out[:, only_e] = early_all[:, only_e]
+        out[:, only_l] = late_all[:, only_l]
         merged[stat] = out.tolist()
     return {**late, "keys": [_jsonable(k) for k in keys], "state": merged,
             "time_kind": kind, "last": last.tolist() if timed else [],
