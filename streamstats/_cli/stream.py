@@ -27,7 +27,7 @@ import csv
 import io
 import os
 import time
-from collections.abc import Hashable, Iterator
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import IO, Any
@@ -51,7 +51,7 @@ from .checkpoint import (
     tail_digest,
     write_checkpoint,
 )
-from .timestamps import TimeFormatError, decide_format, parse_times
+from .timestamps import TimeFormatError, decide_format, parse_times, show_value
 
 __all__ = ["StreamOptions", "CsvStream", "Block", "DataError", "UsageError", "Rejected",
            "smooth_csv", "to_csv", "MAX_LINE_BYTES"]
@@ -169,7 +169,7 @@ class StreamOptions:
                 **decay, stats=self.stats, bias_correction=self.bias_correction,
                 adjust=self.adjust, ignore_na=self.ignore_na, min_periods=self.min_periods,
                 times=_TIME if self.time_column else None, by=self.key_column,
-                columns=list[Hashable](names))
+                columns=names)
         except (ValueError, TypeError) as exc:
             raise UsageError(str(exc)) from exc
 
@@ -618,11 +618,11 @@ class CsvStream:
                         c == col and s is not None for c, s in self.layout):
                     raise DataError(
                         f"{self.name}, line {int(lines[where])}, column {col!r}: "
-                        f"{_show(value)} is text, but the column had no value before and "
+                        f"{show_value(value)} is text, but the column had no value before and "
                         "its statistics are already in the output header: name the columns "
                         "to smooth with --columns") from None
                 self.notes.append(f"column {col!r} is passed through as text (line "
-                                  f"{int(lines[where])}: {_show(value)} is not a number)")
+                                  f"{int(lines[where])}: {show_value(value)} is not a number)")
 
     def _layout(self) -> list[tuple[str, str | None]]:
         """The output columns: (input column, statistic or None for text passed
@@ -683,7 +683,7 @@ class CsvStream:
             if self.time_format is None:  # none yet: every row of the block is bad
                 text = column.to_pylist()
                 return np.zeros(len(column)), {
-                    i: f"column {name!r}: {_show(v)} is not a time stamp"
+                    i: f"column {name!r}: {show_value(v)} is not a time stamp"
                     for i, v in enumerate(text)}
         values, why = parse_times(column, self.time_format)
         return values, {i: f"column {name!r}: {reason}" for i, reason in why.items()}
@@ -902,7 +902,7 @@ def _numbers(column: pa.ChunkedArray, name: str) -> tuple[np.ndarray, dict[int, 
     why = {}
     for i in np.flatnonzero(bad | np.isinf(values)):
         kind = "not a number" if bad[i] else "infinite"
-        why[int(i)] = f"column {name!r}: {_show(text[int(i)].as_py())} is {kind}"
+        why[int(i)] = f"column {name!r}: {show_value(text[int(i)].as_py())} is {kind}"
     return values, why
 
 
@@ -911,11 +911,6 @@ def _mark(bad: np.ndarray, reasons: dict[int, str], why: dict[int, str]) -> None
         if not bad[i]:
             bad[i] = True
             reasons[i] = reason
-
-
-def _show(value: Any) -> str:
-    text = repr(value)
-    return text if len(text) <= 40 else text[:37] + "...'"
 
 
 class _Lines:

@@ -19,7 +19,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from pandas.tseries.api import guess_datetime_format
 
-__all__ = ["TimeFormatError", "decide_format", "parse_times"]
+__all__ = ["TimeFormatError", "decide_format", "parse_times", "show_value"]
 
 _ISO = {"naive": pa.timestamp("ns"), "utc": pa.timestamp("ns", "UTC")}
 _NS_MIN, _NS_MAX = pd.Timestamp.min, pd.Timestamp.max
@@ -125,6 +125,11 @@ def _iso_reason(value: str | None, fmt: str) -> str:
     return "is not an ISO 8601 time stamp"
 
 
+def show_value(value: object) -> str:
+    """A value as messages quote it: its repr, cut to 40 characters."""
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "...'"
+
+
 def _why(value: object, reason: str) -> str:
-    text = repr("" if value is None else value)
-    return f"{text if len(text) <= 40 else text[:37] + '...'} {reason}"
+    return f"{show_value('' if value is None else value)} {reason}"

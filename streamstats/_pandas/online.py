@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Hashable
+from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -196,7 +196,7 @@ class OnlineSmoother:
         min_periods: int = 0,
         times: Hashable | None = None,
         by: Hashable | list[Hashable] | None = None,
-        columns: list[Hashable] | None = None,
+        columns: Sequence[Hashable] | None = None,
     ) -> None:
         self._opts = Options.of(beta, alpha=alpha, span=span, com=com, halflife=halflife,
                                 bias_correction=bias_correction, adjust=adjust, bias=bias,
