@@ -3,6 +3,7 @@ partitions (see the package docstring for the two methods)."""
 
 from __future__ import annotations
 
+import pickle
 from collections.abc import Hashable
 from typing import Any
 
@@ -17,7 +18,7 @@ from .._core.docs import doc
 from .._pandas.frame import as_list, value_columns
 from .._pandas.online import OnlineSmoother
 from .._pandas.registry import Options, make_accumulator
-from ._carries import merge_smoother_states
+from ._carries import compact, merge_smoother_states, plain
 
 __all__ = ["DaskEWAccessor"]
 
@@ -329,32 +330,91 @@ class DaskEWAccessor:
         params = {**opts.to_dict(), "stats": (stat,), "times": times,
                   "by": by_names or None, "columns": None if columns is None else
                   as_list(columns)}
-        if plan is not None:
+        carried = by_names + ([times] if times is not None else [])
+        for c in [] if series else carried:
+            if c not in obj.columns:
+                what = "times" if c == times else "key"
+                raise KeyError(f"{what} column {c!r} is not in the frame (columns: "
+                               f"{list(obj.columns)})")
+        if plan is not None:  # the pairs' lanes side by side in one frame
             params["columns"] = plan.lanes
+            obj = _paired(plan, obj, other)
+        elif not series:  # only what is used: Dask reads fewer columns
+            used = set(carried).union(value_columns(_empty_like(obj), columns, carried))
+            obj = obj[[c for c in obj.columns if c in used]]
         task = _Task(params, plan)
         # checked now, on the empty frame: columns, keys, times, numeric dtypes
-        meta = task.run(None, _empty_like(obj), None if other is None else _empty_like(other),
-                        0)[0]
+        meta = task.run(None, _empty_like(obj), 0)[0]
         start = _smoother_state(state, params)
-        parts = obj.to_delayed()
-        others = other.to_delayed() if other is not None else [None] * len(parts)
         if method == "chain":
-            outs, carry = [], start
-            for i, (part, with_part) in enumerate(zip(parts, others)):
-                pair = dask.delayed(task.run, nout=2, pure=True)(carry, part, with_part, i)
-                outs.append(pair[0])
-                carry = pair[1]
-            final = carry
+            result, final = _chain(task, obj, meta, start)
         else:
-            summaries = dask.compute(*[dask.delayed(task.summary, pure=True)(part, with_part, i)
-                                       for i, (part, with_part) in enumerate(zip(parts, others))])
-            carries = merge_smoother_states(start, summaries, params)
-            outs = [dask.delayed(task.run, nout=2, pure=True)(carry, part, with_part, i)[0]
-                    for i, (part, with_part, carry)
-                    in enumerate(zip(parts, others, carries[:-1]))]
-            final = dask.delayed(carries[-1])
-        result = dd.from_delayed(outs, meta=meta, divisions=obj.divisions, verify_meta=False)
+            result, final = _parallel(task, obj, meta, start, params)
         return (result, final) if return_state else result
+
+
+def _paired(plan: Pairs, obj: Any, other: Any) -> Any:
+    """The frame of :meth:`Pairs.prepare`: the lanes of the pairs and the key and
+    time columns, each from the columns used only."""
+    if isinstance(obj, dd.DataFrame):
+        obj = obj[[c for c in obj.columns if c in set(plan.x) | set(plan.carried)]]
+    if isinstance(other, dd.DataFrame):
+        other = other[[c for c in other.columns if c in set(plan.y)]]
+    meta = plan.prepare(_empty_like(obj), _empty_like(other))
+    return obj.map_partitions(plan.prepare, other, meta=meta, enforce_metadata=False,
+                              align_dataframes=False)
+
+
+def _partitions(obj: Any) -> tuple[list[Delayed], tuple | None]:
+    """The partitions as Dask plans them (it may fuse parquet files read for a few
+    columns into one partition), and their divisions if they are still the frame's."""
+    parts = obj.to_delayed()
+    return parts, (obj.divisions if len(parts) == obj.npartitions else None)
+
+
+def _chain(task: _Task, obj: Any, meta: Any, start: dict[str, Any] | None
+           ) -> tuple[Any, Delayed]:
+    """Each partition from the end state of the one before."""
+    parts, divisions = _partitions(obj)
+    run = dask.delayed(task.run, nout=2, pure=True)
+    outs, carry = [], _literal(start)
+    for i, part in enumerate(parts):
+        out, carry = run(carry, part, i)
+        outs.append(out)
+    result = dd.from_delayed(outs, meta=meta, divisions=divisions, verify_meta=False)
+    return result, dask.delayed(plain, pure=True)(carry)
+
+
+def _parallel(task: _Task, obj: Any, meta: Any, start: dict[str, Any] | None,
+              params: dict[str, Any]) -> tuple[Any, Delayed]:
+    """Pass 1 (computed now): every partition's summary; the carries merged on the
+    client; pass 2 (lazy): every partition from its carry, which travels to its
+    task alone (a worker holds the carries of its partitions, not all of them)."""
+    parts, divisions = _partitions(obj)  # once: both passes see the same ones
+    summaries = dask.compute(*[dask.delayed(task.summary, pure=True)(part, i)
+                               for i, part in enumerate(parts)])
+    carries = merge_smoother_states(start, [s for s, _ in summaries], params)
+    fixed = dd.from_delayed(parts, meta=_empty_like(obj), divisions=divisions,
+                            verify_meta=False)
+    carried = dd.from_delayed([_literal(_as_frame((carry, rows)))
+                               for carry, (_, rows) in zip(carries, summaries)],
+                              meta=_as_frame(None).iloc[:0], divisions=fixed.divisions,
+                              verify_meta=False)
+    # pass 2 is blockwise: Dask fuses it with what takes each partition (writing it)
+    result = fixed.map_partitions(task.rerun, carried, meta=meta, enforce_metadata=False,
+                                  align_dataframes=False)
+    return result, _literal(plain(carries[-1]))
+
+
+def _as_frame(value: Any) -> pd.DataFrame:
+    """``value`` pickled into a column of bytes: a partition of a Dask frame that
+    travels, aligned, to its partition's task alone. (A column of Python objects
+    would do, but Dask converts object columns to strings.)"""
+    return pd.DataFrame({"pickle": np.frombuffer(pickle.dumps(value), dtype=np.uint8)})
+
+
+def _from_frame(frame: pd.DataFrame) -> Any:
+    return pickle.loads(frame["pickle"].to_numpy().tobytes())
 
 
 class Pairs:
@@ -372,7 +432,12 @@ class Pairs:
         self.y = ys
         self.lanes = [f"x{i}" for i in range(len(x))] + [f"y{j}" for j in range(len(ys))]
 
-    def prepare(self, part: Any, other: Any) -> pd.DataFrame:
+    def prepare(self, part: Any, other: Any, partition_info: dict[str, Any] | None = None
+                ) -> pd.DataFrame:
+        if len(other) != len(part):
+            number = "" if partition_info is None else f"partition {partition_info['number']}: "
+            raise ValueError(f"{number}other has {len(other)} rows and the frame "
+                             f"{len(part)}: give them the same partitions")
         columns = {f"x{i}": (part if self.x_series else part[c]).to_numpy()
                    for i, c in enumerate(self.x)}
         for j, c in enumerate(self.y):
@@ -401,25 +466,37 @@ class Pairs:
 
 class _Task:
     """The work of one partition, picklable: the smoother from a carry (or from
-    empty) over the partition (paired with ``other``'s for cov/corr)."""
+    empty) over the partition (for cov/corr, the frame of :meth:`Pairs.prepare`)."""
 
     def __init__(self, params: dict[str, Any], plan: Pairs | None) -> None:
         self.params, self.plan = params, plan
 
-    def _input(self, part: Any, other: Any) -> Any:
-        return part if self.plan is None else self.plan.prepare(part, other)
-
-    def run(self, carry: dict[str, Any] | None, part: Any, other: Any, number: int
+    def run(self, carry: dict[str, Any] | None, part: Any, number: int
             ) -> tuple[Any, dict[str, Any]]:
         sm = _smoother(carry, self.params)
-        out = _update(sm, self._input(part, other), number)
-        if self.plan is not None:
-            out = self.plan.finish(out, part.index)
-        return out, sm.to_dict()
+        if self.plan is None:
+            out = _update(sm, part, number)
+        else:  # (the pairwise frame, thrown away by finish, is cheap on a RangeIndex)
+            out = self.plan.finish(_update(sm, part.reset_index(drop=True), number),
+                                   part.index)
+        return out, compact(sm.to_dict())
 
-    def summary(self, part: Any, other: Any, number: int) -> dict[str, Any]:
-        """The partition's state from empty (per key): its summary."""
-        return self.run(None, part, other, number)[1]
+    def summary(self, part: Any, number: int) -> tuple[dict[str, Any], int]:
+        """Pass 1: the partition's state from empty (per key), and its length."""
+        return self.run(None, part, number)[1], len(part)
+
+    def rerun(self, part: Any, carried: pd.DataFrame, partition_info: dict[str, Any]
+              ) -> Any:
+        """Pass 2: the partition from its carry (checked to be the partition of pass
+        1, in case the data changed between the passes)."""
+        number = partition_info["number"]
+        carry, rows = _from_frame(carried)
+        if rows != len(part):
+            raise RuntimeError(
+                f"partition {number} has {len(part)} rows in pass 2 of method='parallel' "
+                f"and had {rows} in pass 1 (the data changed between the passes): use "
+                "method='chain', or persist the frame first")
+        return self.run(carry, part, number)[0]
 
 
 def _empty_like(obj: dd.DataFrame | dd.Series) -> pd.DataFrame | pd.Series:
@@ -444,6 +521,12 @@ def _smoother_state(state: Any, params: dict[str, Any]) -> dict[str, Any] | None
     if OnlineSmoother.from_dict(state).params != OnlineSmoother(**params).params:
         raise ValueError("state= was computed with other options: give the same ones")
     return state
+
+
+def _literal(value: Any) -> Delayed:
+    """``value`` as one node of the graph: Dask neither walks it (a carry of many
+    keys) nor copies it into every task that uses it."""
+    return dask.delayed(value, traverse=False)
 
 
 def _smoother(carry: dict[str, Any] | None, params: dict[str, Any]) -> OnlineSmoother:

@@ -1,9 +1,9 @@
 """Carries between partitions: the ordered merge of per-key smoother states.
 
-A partition's summary is an ``OnlineSmoother`` state (``to_dict``) run from empty
-over the partition alone. Merging the summaries in partition order, key by key,
-gives each partition's carry, as dask's own ``groupby().cumsum()`` chains per-key
-carries over the union of the keys:
+A partition's summary is an ``OnlineSmoother`` state (``to_dict``, its tables as
+numpy arrays: :func:`compact`) run from empty over the partition alone. Merging the
+summaries in partition order, key by key, gives each partition's carry, as dask's
+own ``groupby().cumsum()`` chains per-key carries over the union of the keys:
 
 - a key in both: the family's ordered merge, the earlier state decayed by the
   later partition's rows of that key (``beta ** rows``; observed rows with
@@ -23,7 +23,29 @@ from .._core.merges import sample_decay
 from .._core.times import halflife_unit
 from .._pandas.registry import Options, make_accumulator
 
-__all__ = ["merge_smoother_states"]
+__all__ = ["compact", "merge_smoother_states", "plain"]
+
+
+def compact(state: dict[str, Any]) -> dict[str, Any]:
+    """A smoother's ``to_dict`` with its tables as numpy arrays: a summary or carry
+    of many keys travels between processes (and through Dask's graph, which would
+    walk every number of nested lists) as a few buffers; ``from_dict`` takes both."""
+    if "keys" not in state:
+        return state
+    dtype = np.int64 if state["time_kind"] == "ns" else np.float64
+    return {**state, "state": {s: np.asarray(v, dtype=np.float64)
+                               for s, v in state["state"].items()},
+            "last": np.asarray(state["last"], dtype=dtype),
+            "seen": np.asarray(state["seen"], dtype=bool)}
+
+
+def plain(state: dict[str, Any] | None) -> dict[str, Any] | None:
+    """The inverse of :func:`compact`: lists again, as ``to_dict`` gives (JSON)."""
+    if state is None or "keys" not in state:
+        return state
+    return {**state, "state": {s: np.asarray(v).tolist() for s, v in state["state"].items()},
+            "last": np.asarray(state["last"]).tolist(),
+            "seen": np.asarray(state["seen"]).tolist()}
 
 
 def merge_smoother_states(start: dict[str, Any] | None, summaries: tuple | list,
@@ -87,7 +109,7 @@ def _merge(early: dict[str, Any] | None, late: dict[str, Any], specs: dict) -> A
         start_t = np.zeros(len(keys), dtype=dtype)
         start_t[: len(keys_e)] = last_e
         gap[both] = (last[both] - start_t[both]).astype(np.float64)
-    merged: dict[str, list] = {}
+    merged: dict[str, np.ndarray] = {}
     for stat, spec in specs.items():
         st_e = np.asarray(early["state"][stat], dtype=np.float64)
         st_l = np.asarray(late["state"][stat], dtype=np.float64)
@@ -114,10 +136,10 @@ def _merge(early: dict[str, Any] | None, late: dict[str, Any], specs: dict) -> A
         only_l = np.repeat(np.arange(len(keys)) >= len(keys_e), lanes)
         out[:, only_e] = early_all[:, only_e]
         out[:, only_l] = late_all[:, only_l]
-        merged[stat] = out.tolist()
+        merged[stat] = out
     return {**late, "keys": [_jsonable(k) for k in keys], "state": merged,
-            "time_kind": kind, "last": last.tolist() if timed else [],
-            "seen": seen.tolist() if timed else []}
+            "time_kind": kind, "last": last if timed else np.zeros(0),
+            "seen": seen if timed else np.zeros(0, dtype=bool)}
 
 
 def _hashable(key: Any) -> Any:

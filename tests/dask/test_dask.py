@@ -151,6 +151,8 @@ def test_bad_input_is_named(client, sensors):
         ddf.ewa.smooth(beta=0.9, by="nope")
     with pytest.raises(KeyError, match="times column 'when'"):
         ddf.ewa.smooth(halflife="1h", times="when", by="sensor")
+    with pytest.raises(KeyError, match="key column 'nope'"):
+        ddf.ewa.cov(ddf["other"], beta=0.9, by="nope")
     with pytest.raises(TypeError, match="column 'sensor' is not numeric"):
         ddf.ewa.smooth(beta=0.9, columns=["sensor"])
     with pytest.raises(ValueError, match="method must be"):
@@ -218,3 +220,41 @@ def test_series_cov_and_frame_pairs_of_the_same_name(client, sensors):
         _split(left).ewa.cov(beta=0.8)
     with pytest.raises(ValueError, match="same partitions"):
         _split(left).ewa.cov(dd.from_pandas(right, npartitions=2), beta=0.8)
+
+
+@pytest.mark.parametrize("method", ["chain", "parallel"])
+def test_parquet_read_for_some_columns_stays_exact_when_dask_fuses_files(
+        client, sensors, tmp_path, method):
+    """Only the columns used are read; Dask may then fuse parquet files into fewer
+    partitions when it plans the graph (it does for the pairs of cov): both passes
+    and the carries must see the same partitions."""
+    wide = sensors.assign(**{f"unused{i}": np.arange(len(sensors)) * 1.0 for i in range(8)})
+    dd.from_pandas(wide, npartitions=12).to_parquet(tmp_path / "wide", write_index=False)
+    ddf = dd.read_parquet(tmp_path / "wide")
+    got = ddf.ewa.var(halflife="20min", times="time", by="sensor", columns=["value"],
+                      method=method)
+    expected = wide.ewa.var(halflife="20min", times="time", by="sensor", columns=["value"])
+    assert_close(got.compute().to_numpy(), expected.to_numpy(), rtol=1e-12)
+    got = ddf.ewa.cov(ddf["other"], beta=0.9, by="sensor", columns=["value"], method=method)
+    assert got.npartitions < ddf.npartitions  # Dask did fuse files
+    expected = wide.ewa.cov(wide["other"], beta=0.9, by="sensor", columns=["value"])
+    assert_close(got.compute().to_numpy(), expected.to_numpy(), rtol=1e-12)
+
+
+def _growing(marker: str):
+    def piece(frame: pd.DataFrame) -> pd.DataFrame:
+        if os.path.exists(marker):  # every run after the first: one row more
+            return pd.concat([frame, frame.iloc[-1:]])
+        open(marker, "w").close()
+        return frame
+    return piece
+
+
+def test_partitions_that_change_between_the_passes_are_refused(client, sensors, tmp_path):
+    frame = sensors[["value"]]
+    pieces = [frame.iloc[a:b] for a, b in zip(CUTS[2:-1], CUTS[3:])]
+    ddf = dd.from_map(_growing(str(tmp_path / "ran")), pieces, meta=frame.iloc[:0],
+                      enforce_metadata=False)
+    result = ddf.ewa.smooth(beta=0.9, method="parallel")  # pass 1 runs here
+    with pytest.raises(RuntimeError, match="the data changed between the passes"):
+        result.compute()
