@@ -19,6 +19,7 @@ ALLOWED = {
     "_pandas": {"_core"},
     "_cli": {"_core", "_pandas"},
     "dask": {"_core", "_pandas"},
+    "polars": {"_core", "_pandas"},
 }
 
 

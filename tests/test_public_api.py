@@ -10,7 +10,9 @@ import pandas as pd
 import pytest
 
 import streamstats as ss
+import streamstats.dask as ss_dask
 import streamstats.optim as optim
+import streamstats.polars as ss_polars
 import streamstats.schedules as schedules
 from streamstats._cli import main
 
@@ -26,6 +28,8 @@ PUBLIC = {
                 "exponential_decay", "inverse_sqrt_decay", "inverse_time_decay", "join",
                 "linear_warmup", "piecewise_constant", "plot", "polynomial_decay",
                 "step_decay", "warmup"],
+    ss_dask: ["DaskEWAccessor"],
+    ss_polars: ["ExprEWA", "SeriesEWA"],
 }
 
 
@@ -57,9 +61,10 @@ def _documented():
             obj = getattr(module, name)
             if inspect.isclass(obj) or inspect.isfunction(obj):
                 yield f"{module.__name__}.{name}", obj
-                if inspect.isclass(obj):
-                    for attr, member in vars(obj).items():
-                        if not attr.startswith("_") and callable(member):
+                if inspect.isclass(obj):  # its methods, inherited ones too
+                    for attr, member in inspect.getmembers(obj, callable):
+                        if not attr.startswith("_") and getattr(
+                                member, "__module__", "").startswith("streamstats"):
                             yield f"{module.__name__}.{name}.{attr}", member
     accessor = type(pd.Series([1.0]).ewa)
     for attr, member in vars(accessor).items():

@@ -16,7 +16,7 @@ import pytest
 from distributed import Client, LocalCluster
 
 import streamstats.dask  # noqa: F401  (registers ddf.ewa)
-from tests.oracles import DATA, ROOT, assert_close
+from tests.oracles import ROOT, assert_close
 
 # (partition boundaries in rows): an empty partition, a one-row partition, uneven sizes
 CUTS = [0, 0, 1, 150, 151, 400, 1100, 2036]
@@ -27,19 +27,6 @@ def client():
     with LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
                       dashboard_address=None) as cluster, Client(cluster) as c:
         yield c
-
-
-@pytest.fixture(scope="module")
-def sensors():
-    """The four occupancy channels as one log keyed by sensor, in time order, with
-    gaps (NaN); sensor V4 first appears late."""
-    occ = pd.read_csv(DATA / "occupancy.csv", parse_dates=["time"])
-    long = occ.melt(id_vars="time", var_name="sensor", value_name="value")
-    long["other"] = np.round(np.cos(np.arange(len(long))) * 10, 3)
-    long.loc[long.index % 13 == 5, "value"] = np.nan
-    long = long.sort_values("time", kind="stable").reset_index(drop=True)
-    late = long["sensor"].eq("V4") & (long.index < 1000)
-    return long[~late].reset_index(drop=True)
 
 
 def _split(frame: pd.DataFrame, cuts: list[int] = CUTS) -> dd.DataFrame:
