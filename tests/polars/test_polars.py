@@ -117,6 +117,16 @@ def test_the_series_namespace_equals_the_expression(log):
     assert unnamed.to_list() == pytest.approx([1.0, 3.5 / 1.5, 5.0], rel=1e-15)
 
 
+def test_times_and_keys_may_be_expressions_and_numbers_are_seconds(log):
+    named = log.select(pl.col("value").ewa.var(halflife="1h", times="time", by="sensor"))
+    exprs = log.select(pl.col("value").ewa.var(halflife=timedelta(hours=1),
+                                               times=pl.col("time"), by=[pl.col("sensor")]))
+    assert named.equals(exprs)
+    seconds = log.select(pl.col("value").ewa.var(
+        halflife=3600.0, times=pl.col("time").dt.epoch("s"), by="sensor"))
+    assert_close(seconds["value"].to_numpy(), named["value"].to_numpy())
+
+
 def test_aware_time_stamps_decay_by_their_instants(log):
     naive = log.select(pl.col("value").ewa.smooth(halflife="1h", times="time"))
     aware = log.with_columns(pl.col("time").dt.replace_time_zone("UTC")
