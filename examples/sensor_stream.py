@@ -1,4 +1,6 @@
-"""A live sensor log smoothed as it grows: ``streamstats smooth --follow``.
+"""
+A live sensor log smoothed as it grows: ``streamstats smooth --follow``
+=======================================================================
 
 A writer thread plays three sensors that append a reading every 50 ms to
 ``sensors.csv`` (with the odd gap and a malformed line); ``streamstats smooth

@@ -20,8 +20,8 @@ def _example(name: str, *args: str, timeout: float = 120) -> str:
     return done.stdout
 
 
-def test_smooth_temperatures_shows_the_bias_of_the_zero_start():
-    out = _example("smooth_temperatures.py")
+def test_the_temperature_example_shows_the_bias_of_the_zero_start():
+    out = _example("plot_temperatures.py")
     rows = re.findall(r"beta=([\d.]+):.*first hour raw ([\d.]+) F.*corrected ([\d.]+) F", out)
     assert [b for b, _, _ in rows] == ["0.5", "0.9", "0.98"]
     for beta, raw, corrected in rows:  # the lecture's v_1 = (1 - beta) x_1

@@ -15,6 +15,7 @@ import streamstats.optim as optim
 import streamstats.polars as ss_polars
 import streamstats.schedules as schedules
 from streamstats._cli import main
+from tests.oracles import ROOT
 
 PUBLIC = {
     ss: ["BiasCorrectedEWA", "CovState", "EWA", "EWAState", "EWCorr", "EWCov",
@@ -130,3 +131,16 @@ def test_update_many_in_parallel_equals_the_sequential_scan(beta):
     for cls in (ss.BiasCorrectedEWA, ss.EWVar, ss.EWA):
         np.testing.assert_array_equal(cls(beta=beta).update_many(x, parallel=True),
                                       cls(beta=beta).update_many(x))
+
+
+def test_every_public_name_is_in_the_api_reference():
+    """docs/api.rst lists every name of every public module (the Sphinx build then
+    fails if one cannot be documented)."""
+    reference = (ROOT / "docs" / "api.rst").read_text()
+    listed = set(re.findall(r"^   (\w+)$", reference, re.MULTILINE))
+    modules = set(re.findall(r"^\.\. currentmodule:: ([\w.]+)$", reference, re.MULTILINE))
+    for module, names in PUBLIC.items():
+        assert module.__name__ in modules
+        missing = set(names) - listed
+        assert not missing, f"{module.__name__}: {sorted(missing)} not in docs/api.rst"
+    assert "EWAccessor" in listed  # the pandas accessor's methods, df.ewa.*

@@ -57,6 +57,8 @@ columns : list of names, optional
     DataFrame only: the columns to use (each must be numeric); default every
     numeric column but the key and time columns.""",
     "methods": """\
+Notes
+-----
 Every accumulator has ``update(x, t=None)``, ``update_many(xs, times=None,
 parallel=False)``, ``value``, ``count``, ``reset()``, ``copy()``, ``merge(other)``,
 ``state``, ``from_state(state, **params)``, ``to_dict()``/``from_dict()``, ``spec``

@@ -52,6 +52,20 @@ class Optimizer(ABC):
     advance per step. For a decay per epoch give the schedule
     ``decay_steps=steps_per_epoch, staircase=True``, or set the attribute (``opt.lr =
     ...``) at the start of each epoch.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from streamstats.optim import Momentum, Optimizer
+    >>> opt = Momentum(0.1, beta=0.9)
+    >>> isinstance(opt, Optimizer)
+    True
+    >>> w = np.array([1.0])
+    >>> opt.step(w, np.array([2.0]))    # v = 0.1 * 2 (from v = 0), w -= 0.1 * v
+    >>> w
+    array([0.98])
+    >>> sorted(opt.state_dict())
+    ['count', 'paths', 'state']
     """
 
     #: name -> (lowest value, highest value excluded, lowest excluded)

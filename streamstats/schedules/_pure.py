@@ -86,6 +86,15 @@ class Schedule(ABC):
     ``schedule(epoch)`` returns a float for a number and an array for an array of
     epochs; ``iter(start, stop)`` (or ``iter(schedule)``) the generator form.
     Schedules compare by their parameters and pickle.
+
+    Examples
+    --------
+    >>> from streamstats import schedules as sch
+    >>> decay = sch.ExponentialDecay(0.02, 0.95)
+    >>> isinstance(decay, sch.Schedule), round(decay(2), 6)     # 0.02 * 0.95**2
+    (True, 0.01805)
+    >>> [round(lr, 5) for lr in decay.iter(1, 4)]
+    [0.019, 0.01805, 0.01715]
     """
 
     #: whether the schedule is defined at epoch 0 (``k / sqrt(epoch)`` is not)

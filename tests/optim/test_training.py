@@ -10,7 +10,7 @@ import pytest
 
 from tests.oracles import ROOT
 
-_PATH = ROOT / "examples" / "train_with_optimizers.py"
+_PATH = ROOT / "examples" / "plot_train_with_optimizers.py"
 _spec = importlib.util.spec_from_file_location("train_with_optimizers", _PATH)
 examples = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(examples)

@@ -1,18 +1,19 @@
-"""Train two numpy models with the lecture's three optimizers and plot their losses.
+"""
+Training a small network with Momentum, RMSprop and Adam
+========================================================
 
 A logistic regression on scikit-learn's bundled breast-cancer data and a small MLP
 (64-32-10, tanh, softmax) on its bundled digits, both written in numpy, each trained
 with Momentum, RMSprop and Adam from ``streamstats.optim`` (mini-batches of 32).
 
-Run: ``pip install ".[test]" && python examples/train_with_optimizers.py [--out DIR]``;
-it prints the held-out accuracies and writes ``optimizer_losses.png``.
+Run: ``pip install ".[test]" && python examples/plot_train_with_optimizers.py``; it
+prints the held-out accuracies and plots the training losses (held-out accuracy in the
+legend).
 """
 
 from __future__ import annotations
 
-import argparse
 from collections.abc import Callable
-from pathlib import Path
 
 import numpy as np
 from sklearn.datasets import load_breast_cancer, load_digits
@@ -104,12 +105,6 @@ def mlp(make_optimizer: Callable[[], Optimizer], epochs: int = 30, hidden: int =
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--out", type=Path, default=Path("."))
-    args = parser.parse_args()
-    import matplotlib
-
-    matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
     fig, axes = plt.subplots(1, 2, figsize=(11, 4))
@@ -123,10 +118,7 @@ def main() -> None:
         ax.set(title=title, xlabel="epoch", ylabel="training loss", yscale="log")
         ax.legend()
     fig.tight_layout()
-    args.out.mkdir(parents=True, exist_ok=True)
-    path = args.out / "optimizer_losses.png"
-    fig.savefig(path, dpi=110)
-    print(f"wrote {path}")
+    plt.show()
 
 
 if __name__ == "__main__":
