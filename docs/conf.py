@@ -40,7 +40,9 @@ html_title = "streamstats"
 html_theme_options = {"show_toc_level": 2, "navigation_with_keys": False}
 
 autosummary_generate = True
-autodoc_default_options = {"members": True, "inherited-members": False}
+# inherited members too (the accumulators' update/merge, the polars namespaces'
+# methods), but not those of the builtins below
+autodoc_default_options = {"members": True, "inherited-members": "object, tuple, ABC"}
 autodoc_typehints = "none"  # the numpydoc sections say the types
 numpydoc_show_class_members = False
 numpydoc_class_members_toctree = False
