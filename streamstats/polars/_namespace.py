@@ -353,6 +353,12 @@ class _Job:
 
     def _compute(self, fields: pl.DataFrame) -> pl.Series:
         x, extra = fields.to_series(0), fields.columns[1:]
+        more = [c for c in extra if c not in self.labels]
+        if more:  # pl.col("a", "b") travels in the struct as two fields
+            raise pl.exceptions.InvalidOperationError(
+                f"with other=, times= or by=, .ewa takes one column, got {x.name!r} and "
+                f"{more[0]!r}: write one expression per column, e.g. "
+                f"[pl.col(c).ewa.smooth(...) for c in ({x.name!r}, {more[0]!r})]")
         # the pandas frame's columns carry the names the messages should show
         shown = [x.name or "x", *[self.labels[c] or c for c in extra]]
         name = dict(zip([x.name, *extra], shown if len(set(shown)) == len(shown)

@@ -109,25 +109,28 @@ def test_two_halves_with_state_equal_the_whole(client, sensors, method):
                                                  by="sensor").to_numpy(), rtol=1e-12)
 
 
-def _killer(marker: str, victim: int):
+def _killer(folder: str, victim: int, at_run: int):
+    """Piece ``victim`` kills its worker on its ``at_run``-th computation, once."""
     def piece(item: tuple[int, pd.DataFrame]) -> pd.DataFrame:
         number, frame = item
-        if number == victim and not os.path.exists(marker):
-            open(marker, "w").close()
-            os._exit(1)  # the worker dies inside the task, the first time only
+        if number == victim:
+            runs = len(os.listdir(folder))
+            open(os.path.join(folder, f"run-{runs}"), "w").close()
+            if runs + 1 == at_run:
+                os._exit(1)  # the worker dies inside the task
         return frame
     return piece
 
 
-@pytest.mark.parametrize("method", ["chain", "parallel"])
-def test_a_worker_that_dies_changes_nothing(client, sensors, tmp_path, method):
+# the chain computes each piece once; parallel twice (pass 1, then pass 2)
+@pytest.mark.parametrize("method, at_run", [("chain", 1), ("parallel", 1), ("parallel", 2)])
+def test_a_worker_that_dies_changes_nothing(client, sensors, tmp_path, method, at_run):
     frame = sensors.drop(columns=["time"])
     pieces = [(i, frame.iloc[a:b]) for i, (a, b) in enumerate(zip(CUTS[:-1], CUTS[1:]))]
-    marker = str(tmp_path / f"killed-{method}")
-    ddf = dd.from_map(_killer(marker, 4), pieces, meta=frame.iloc[:0],
+    ddf = dd.from_map(_killer(str(tmp_path), 4, at_run), pieces, meta=frame.iloc[:0],
                       enforce_metadata=False)
     got = ddf.ewa.var(beta=0.9, by="sensor", method=method).compute()
-    assert os.path.exists(marker)  # a worker did die
+    assert len(os.listdir(tmp_path)) > at_run  # the worker died, the piece ran again
     expected = frame.iloc[:CUTS[-1]].ewa.var(beta=0.9, by="sensor")
     assert_close(got.to_numpy(), expected.to_numpy(), rtol=1e-12)
 

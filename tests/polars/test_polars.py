@@ -187,6 +187,12 @@ def test_bad_input_is_named(log):
                                .otherwise(pl.col("time")).alias("time"))
     with pytest.raises(pl.exceptions.ComputeError, match="NaT|missing"):
         missing.select(pl.col("value").ewa.smooth(halflife="1h", times="time"))
+    with pytest.raises(pl.exceptions.InvalidOperationError, match="takes one column, got "
+                       "'value' and 'other'"):
+        lazy.select(pl.col("value", "other").ewa.smooth(alpha=0.1, by="sensor")).collect()
+    two = log.select(pl.col("value", "other").ewa.smooth(alpha=0.1))  # each on its own
+    assert two.equals(log.select(pl.col("value").ewa.smooth(alpha=0.1),
+                                 pl.col("other").ewa.smooth(alpha=0.1)))
     with pytest.raises(ValueError, match="halflife='6h' is a duration: give times="):
         pl.col("value").ewa.smooth(halflife="6h")  # refused when the expression is built
     with pytest.raises(ValueError, match="exactly one of"):
