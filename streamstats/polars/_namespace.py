@@ -8,6 +8,7 @@ values (the same code, so the same semantics and messages), as ``Float64``.
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from typing import Any
 
 import numpy as np
@@ -50,12 +51,14 @@ pl.Expr (a ``pl.Series`` from ``Series.ewa``)
 }
 
 
-class _Methods:
+class _Methods(ABC):
     """The statistics, shared by the expression and Series namespaces."""
 
+    @abstractmethod
     def _statistic(self, method: str, kwargs: dict[str, Any], other: Any, times: Any,
                    by: Any) -> Any:
-        raise NotImplementedError
+        """``method`` of the pandas accessor with ``kwargs``, as an expression (or a
+        Series, evaluated)."""
 
     @doc(**_BLOCKS)
     def smooth(self, beta: float | None = None, *, alpha: float | None = None,
