@@ -271,13 +271,10 @@ class ExprEWA(_Methods):
 
     def _statistic(self, method: str, kwargs: dict[str, Any], other: Any, times: Any,
                    by: Any) -> pl.Expr:
-        job = _Job(method, kwargs, other is not None, times is not None, len(_keys(by)),
-                   [_label(other, "other"), _label(times, "times"),
-                    *[_label(k, "by") for k in _keys(by)]])
+        given = _inputs(other, times, by)
+        job = _Job(method, kwargs, {field: _label(spec, field) for field, spec in given})
         job.check()
-        inputs = ([] if other is None else [_expr(other).alias(_OTHER)]) + (
-            [] if times is None else [_expr(times).alias(_TIMES)]) + [
-            _expr(k).alias(_key(i)) for i, k in enumerate(_keys(by))]
+        inputs = [_expr(spec).alias(field) for field, spec in given]
         if not inputs:
             return self._expr.map_batches(job, return_dtype=pl.Float64)
         return pl.struct(self._expr, *inputs).map_batches(job, return_dtype=pl.Float64)
@@ -303,19 +300,15 @@ class SeriesEWA(_Methods):
     def _statistic(self, method: str, kwargs: dict[str, Any], other: Any, times: Any,
                    by: Any) -> pl.Series:
         s = self._series
-        extra = {"other": None if other is None else _series(other, _OTHER),
-                 "times": None if times is None else _series(times, _TIMES)}
-        keys = [_series(k, _key(i)) for i, k in enumerate(_keys(by))]
-        given = [x for x in (s, extra["other"], extra["times"], *keys) if x is not None]
-        names = [x.name for x in given]
-        if len(set(names)) < len(names):  # e.g. unnamed Series: name them apart
-            given = [x.alias(f"__ewa_{i}__") for i, x in enumerate(given)]
-        frame = pl.DataFrame(given)
-        columns = iter(frame.columns[1:])
+        given = [(field, _series(spec, field)) for field, spec in _inputs(other, times, by)]
+        columns = [s, *[series for _, series in given]]
+        if len({c.name for c in columns}) < len(columns):  # e.g. unnamed: name them apart
+            columns = [c.alias(f"__ewa_{i}__") for i, c in enumerate(columns)]
+        frame = pl.DataFrame(columns)
+        names = dict(zip([field for field, _ in given], frame.columns[1:]))
         expr = getattr(ExprEWA(pl.col(frame.columns[0])), method)(
-            *([next(columns)] if other is not None else []),
-            **kwargs, times=next(columns) if times is not None else None,
-            by=list(columns) or None)
+            *([names[_OTHER]] if other is not None else []), **kwargs,
+            times=names.get(_TIMES), by=[names[_key(i)] for i in range(len(_keys(by)))] or None)
         return frame.select(expr).to_series().alias(s.name)
 
 
@@ -324,13 +317,11 @@ class _Job:
     batch's numbers, back as a ``Float64`` Series. A batch is the values, or a
     struct of them with ``other``, the time stamps and the keys."""
 
-    def __init__(self, method: str, kwargs: dict[str, Any], paired: bool, timed: bool,
-                 n_keys: int, labels: list[str | None]) -> None:
+    def __init__(self, method: str, kwargs: dict[str, Any], labels: dict[str, str]) -> None:
         self.method, self.kwargs = method, kwargs
-        self.paired, self.timed, self.n_keys = paired, timed, n_keys
-        other, times, *keys = labels
-        self.labels = {_OTHER: other, _TIMES: times,
-                       **{_key(i): k for i, k in enumerate(keys)}}
+        self.labels = labels  # struct field -> the name messages show, for each input
+        self.paired, self.timed = _OTHER in labels, _TIMES in labels
+        self.n_keys = len(labels) - self.paired - self.timed
 
     def check(self) -> None:
         """The options, now: on an empty batch of every input."""
@@ -363,7 +354,7 @@ class _Job:
                 f"{more[0]!r}: write one expression per column, e.g. "
                 f"[pl.col(c).ewa.smooth(...) for c in ({x.name!r}, {more[0]!r})]")
         # the pandas frame's columns carry the names the messages should show
-        shown = [x.name or "x", *[self.labels[c] or c for c in extra]]
+        shown = [x.name or "x", *[self.labels[c] for c in extra]]
         name = dict(zip([x.name, *extra], shown if len(set(shown)) == len(shown)
                         else ["x", *extra]))
         data = {name[x.name]: _numbers(x, name[x.name])}
@@ -405,6 +396,13 @@ def _key(i: int) -> str:
     return f"__ewa_by{i}__"
 
 
+def _inputs(other: Any, times: Any, by: Any) -> list[tuple[str, Any]]:
+    """The inputs beside the values, as (struct field, what the user gave)."""
+    given = [(_OTHER, other), (_TIMES, times)]
+    return [(f, spec) for f, spec in given if spec is not None] + [
+        (_key(i), k) for i, k in enumerate(_keys(by))]
+
+
 def _keys(by: Any) -> list[Any]:
     if by is None:
         return []
@@ -415,10 +413,9 @@ def _expr(spec: Any) -> pl.Expr:
     return pl.col(spec) if isinstance(spec, str) else spec
 
 
-def _label(spec: Any, default: str) -> str | None:
-    """The name an input shows in messages."""
-    if spec is None:
-        return None
+def _label(spec: Any, field: str) -> str:
+    """The name an input shows in messages (its column's, else the parameter's)."""
+    default = {_OTHER: "other", _TIMES: "times"}.get(field, "by")
     if isinstance(spec, str):
         return spec
     if isinstance(spec, pl.Expr):
@@ -441,9 +438,11 @@ def _numbers(s: pl.Series, name: str) -> np.ndarray:
 def _nan_rows(s: pl.Series, values: np.ndarray) -> np.ndarray | None:
     """Where a float column holds NaN (not null); None when nowhere. ``values``:
     the column as :func:`_numbers` gave it (null and NaN both NaN there)."""
-    if not s.dtype.is_float() or not np.isnan(values).any():  # the common case, fast
+    if not s.dtype.is_float():
         return None
     rows = np.isnan(values)
+    if not rows.any():  # the common case, fast
+        return None
     if s.null_count():
         rows &= s.is_not_null().to_numpy()
     return rows if rows.any() else None
