@@ -340,8 +340,7 @@ class DaskEWAccessor:
             params["columns"] = plan.lanes
             obj = _paired(plan, obj, other)
         elif not series:  # only what is used: Dask reads fewer columns
-            used = set(carried).union(value_columns(_empty_like(obj), columns, carried))
-            obj = obj[[c for c in obj.columns if c in used]]
+            obj = _only(obj, carried + value_columns(_empty_like(obj), columns, carried))
         task = _Task(params, plan)
         # checked now, on the empty frame: columns, keys, times, numeric dtypes
         meta = task.run(None, _empty_like(obj), 0)[0]
@@ -357,12 +356,19 @@ def _paired(plan: Pairs, obj: Any, other: Any) -> Any:
     """The frame of :meth:`Pairs.prepare`: the lanes of the pairs and the key and
     time columns, each from the columns used only."""
     if isinstance(obj, dd.DataFrame):
-        obj = obj[[c for c in obj.columns if c in set(plan.x) | set(plan.carried)]]
+        obj = _only(obj, plan.x + plan.carried)
     if isinstance(other, dd.DataFrame):
-        other = other[[c for c in other.columns if c in set(plan.y)]]
+        other = _only(other, plan.y)
     meta = plan.prepare(_empty_like(obj), _empty_like(other))
     return obj.map_partitions(plan.prepare, other, meta=meta, enforce_metadata=False,
                               align_dataframes=False)
+
+
+def _only(frame: Any, names: list) -> Any:
+    """The frame's columns among ``names``, in the frame's order: Dask then reads
+    only those."""
+    wanted = set(names)
+    return frame[[c for c in frame.columns if c in wanted]]
 
 
 def _partitions(obj: Any) -> tuple[list[Delayed], tuple | None]:
