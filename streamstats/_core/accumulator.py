@@ -2,20 +2,25 @@
 
 An accumulator is a small monoid (docs/architecture.md): a state, a one-sample step
 (``_core.rules``), a value, and an ordered ``merge``. The state is kept as a
-``(fields, lanes)`` float64 array (a Python list for a scalar stream, which keeps
-``update`` cheap), plus the number of rows seen and the first and last time stamps.
+``(fields, lanes)`` float64 array, plus the number of rows seen and the first and
+last time stamps. A scalar stream keeps its state in a compiled ``Stepper``
+(``_core._steps``, generated from the same rules) which is the instance's
+``update``: a call with floats runs the step in C and returns; anything else
+(arrays, time stamps, other types, a first sample) takes the Python method, which
+checks and explains.
 """
 
 from __future__ import annotations
 
 import math
+import types
 from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any, ClassVar, NamedTuple
 
 import numpy as np
 
-from . import blocked, kernels, merges
+from . import _steps, blocked, kernels, merges
 from .checks import check_state_fields
 from .decay import resolve_decay
 from .families import FAMILIES, Spec
@@ -25,7 +30,7 @@ __all__ = ["Accumulator"]
 
 _EMPTY = np.empty(0)
 _NO_OUT = np.empty((0, 0))
-_INF = math.inf
+_FAMILY_CODE = {name: i for i, name in enumerate(_steps.FAMILIES)}
 
 
 def as_data(values: object, name: str) -> np.ndarray:
@@ -66,7 +71,6 @@ class Accumulator:
             raise ValueError(f"min_periods must be >= 0, got {min_periods}")
         # the per-sample weights (NaN for a duration halflife, which has none)
         self._beta = math.nan if self._decay.beta is None else self._decay.beta
-        self._alpha = math.nan if self._decay.alpha is None else self._decay.alpha
         self._ignore_na = bool(ignore_na)
         self._min_periods = int(min_periods)
         #: what this accumulator computes, as the package's scans read it
@@ -95,25 +99,56 @@ class Accumulator:
     def reset(self) -> None:
         """Forget every sample: back to the state of a new accumulator."""
         self._shape: tuple[int, ...] | None = None
-        self._st: Any = [0.0] * self.spec.family.rows
         self._clock = Clock()
-        self._fast = False  # set once the stream is known to be scalar
+        self._new_stepper(np.zeros(self.spec.family.rows))
+
+    def _new_stepper(self, values: np.ndarray | None) -> None:
+        """A compiled stepper as this instance's ``update``; ``values``: the state of a
+        scalar stream (or of one not started), kept in the stepper's memory."""
+        rates = self.spec.rates(False) if self._decay.beta is not None else None
+        self._stepper = _steps.Stepper(
+            _FAMILY_CODE[self._family], self.spec.family.rows, self._n_inputs, self._kind,
+            self._adjust, rates is not None and rates.ignore_na,
+            math.nan if rates is None else rates.base, math.nan if rates is None else rates.a,
+            types.MethodType(type(self).update, self))
+        self.update = self._stepper  # type: ignore[method-assign]
+        if values is not None:
+            self._st = np.frombuffer(self._stepper, dtype=np.float64)
+            self._st[:] = values
+        self._arm()
+
+    def _arm(self) -> None:
+        """Let the stepper take calls of floats: a scalar stream without time stamps."""
+        self._stepper.active = (self._shape == () and not self._clock.started
+                                and self._decay.beta is not None)
+
+    def __getstate__(self) -> dict[str, Any]:
+        data = dict(self.__dict__)
+        del data["_stepper"], data["update"]
+        data["_st"] = self._st.copy()
+        return data
+
+    def __setstate__(self, data: dict[str, Any]) -> None:
+        self.__dict__.update(data)
+        self._new_stepper(self._st if self._st.ndim == 1 else None)
 
     def _st_array(self) -> np.ndarray:
-        if isinstance(self._st, list):
-            return np.array(self._st, dtype=np.float64).reshape(-1, 1)
+        if self._st.ndim == 1:
+            return self._st.reshape(-1, 1).copy()
         return self._st.copy()
 
     def _commit(self, st: np.ndarray) -> None:
-        self._st = st[:, 0].tolist() if self._shape == () else st
+        if self._shape == ():
+            self._st[:] = st[:, 0]
+        else:
+            self._st = st
 
     def _adopt_shape(self, shape: tuple[int, ...]) -> None:
         if self._shape is None:
             self._shape = shape
             if shape != ():
                 k = int(np.prod(shape))
-                self._st = np.repeat(np.array(self._st, dtype=np.float64)[:, None], k, axis=1)
-            self._fast = self._family == "ewa" and self._kind == 0 and shape == ()
+                self._st = np.repeat(self._st[:, None], k, axis=1)
         elif shape != self._shape:
             raise ValueError(f"sample shape {shape} differs from this stream's shape {self._shape}")
 
@@ -159,7 +194,7 @@ class Accumulator:
             self._adopt_shape(shape)
             self._commit(np.stack([a.reshape(-1) for a in arrays]))
         else:
-            self._st = [float(a) for a in arrays]
+            self._st[:] = [float(a) for a in arrays]
         t_first, t_last = data["t_first"], data["t_last"]
         if (t_first is None) != (t_last is None):
             raise ValueError("state t_first and t_last must both be set or both be None")
@@ -177,6 +212,7 @@ class Accumulator:
                 raise ValueError(f"state t_first {t_first!r} is after t_last {t_last!r}")
             cast = int if time_kind == "ns" else float
             self._clock = Clock(time_kind, cast(t_first), cast(t_last))
+        self._arm()
 
     def to_dict(self) -> dict[str, Any]:
         """Parameters and state as plain lists and numbers (``json.dumps``-able);
@@ -206,8 +242,12 @@ class Accumulator:
         """An independent copy."""
         new = object.__new__(type(self))
         new.__dict__.update(self.__dict__)
-        new._st = list(self._st) if isinstance(self._st, list) else self._st.copy()
         new._clock = replace(self._clock)
+        if self._st.ndim == 1:
+            new._new_stepper(self._st)
+        else:
+            new._st = self._st.copy()
+            new._new_stepper(None)
         return new
 
     def __repr__(self) -> str:
@@ -220,10 +260,12 @@ class Accumulator:
     @property
     def value(self) -> float | np.ndarray:
         """The current value: NaN before any sample (or before ``min_periods``)."""
-        st = self._st_array()
-        out = np.empty(st.shape[1])
-        kernels.FINALIZE[self._family](st, self.spec.min_count, self._kind, out)
-        return float(out[0]) if not self._shape else out.reshape(self._shape)
+        if self._st.ndim == 1:
+            return _steps.value_of(_FAMILY_CODE[self._family], self._st, self._kind,
+                                   self.spec.min_count)
+        out = np.empty(self._st.shape[1])
+        kernels.FINALIZE[self._family](self._st, self.spec.min_count, self._kind, out)
+        return out.reshape(self._shape)
 
     @property
     def count(self) -> int | np.ndarray:
@@ -241,22 +283,36 @@ class Accumulator:
     def update(self, x: Any, t: Any = None) -> None:
         """Feed one sample (a scalar, or an array of the stream's shape), with its
         time stamp ``t`` when the decay follows time."""
-        if self._fast and t is None and type(x) is float and -_INF < x < _INF:
-            # the zero-start recursion of rules.ewa_step, inlined: this is the hot path
-            s = self._st
-            s[0] = self._beta * s[0] + self._alpha * x
-            s[1] += 1.0
-            return
         self._update((x,), t)
 
     def _update(self, samples: tuple, t: Any) -> None:
         self._check_arity(samples)
-        arrays = [as_data(x, "x")[None] for x in samples]
+        arrays = [as_data(x, "x") for x in samples]
         times = None
         if t is not None:
             value, kind = time_scalar(t)
             times = np.array([value], dtype="datetime64[ns]" if kind == "ns" else np.float64)
-        self._run(arrays, times, write=False)
+        if self._shape in (None, ()) and all(a.ndim == 0 for a in arrays):
+            self._step_scalar([float(a) for a in arrays], times)
+        else:
+            self._run([a[None] for a in arrays], times, write=False)
+        self._arm()
+
+    def _step_scalar(self, xs: list[float], times: np.ndarray | None) -> None:
+        """One scalar sample through the compiled step (the scans' rules, one row)."""
+        timed = times is not None
+        self._check_mode(timed)
+        if any(math.isinf(x) for x in xs):
+            raise ValueError("samples must not be infinite: row 0 has inf")
+        base, a, ignore_na = self.spec.rates(timed)
+        new_times, d = None, base
+        if timed:
+            assert self._decay.halflife_seconds is not None  # checked by _check_mode
+            deltas, values, kind = self._clock.elapsed(times, 1, self._decay.halflife_seconds)
+            new_times, d = (values, kind), base ** deltas[0]
+        self._adopt_shape(())
+        self._stepper.step(xs[0], xs[-1], d, a, ignore_na, timed)
+        self._set_times(new_times)
 
     def update_many(self, *samples: Any, times: Any = None, parallel: bool = False
                     ) -> np.ndarray:
@@ -378,4 +434,5 @@ class Accumulator:
         """``target`` with the state array ``st`` and the clock ``clock``."""
         target._commit(st)
         target._clock = clock
+        target._arm()
         return target

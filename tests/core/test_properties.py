@@ -45,14 +45,42 @@ def _chunks(data, points):
 @SETTINGS
 @given(xs=series, opts=options)
 def test_update_many_equals_loop_of_update(case, xs, opts):
+    # floats take the compiled step, numpy scalars and NaN the Python method; the
+    # loop's accumulator is copied, pickled and rebuilt from JSON on the way
     data = _data(case, xs)
     batch = case.make(**opts)
     values = batch.update_many(*data)
     loop = case.make(**opts)
     for i in range(len(xs)):
-        loop.update(*(float(d[i]) for d in data))
+        if i % 5 == 1:
+            loop = loop.copy()
+        elif i % 5 == 2:
+            loop = pickle.loads(pickle.dumps(loop))
+        elif i % 5 == 3:
+            loop = type(loop).from_dict(json.loads(json.dumps(loop.to_dict())))
+        samples = [d[i] if i % 2 else float(d[i]) for d in data]
+        loop.update(*samples)
         np.testing.assert_array_equal(loop.value, values[i])
     np.testing.assert_array_equal(np.array(loop.state[:-2]), np.array(batch.state[:-2]))
+
+
+TIMED = [c for c in CASES if c.make(beta=0.5).spec.times_refused is None]
+
+
+@pytest.mark.parametrize("case", TIMED, ids=repr)
+@SETTINGS
+@given(xs=series, gaps=st.lists(st.sampled_from([0.0, 0.5, 1.0, 7.25]), min_size=60,
+                                max_size=60), stamps=st.sampled_from(["s", "ns"]))
+def test_timed_update_equals_update_many(case, xs, gaps, stamps):
+    data = _data(case, xs)
+    seconds = np.cumsum(gaps[: len(xs)])
+    times = (seconds if stamps == "s"
+             else np.datetime64("2024-01-01", "ns") + (seconds * 1e9).astype("timedelta64[ns]"))
+    values = case.make(halflife=2.0).update_many(*data, times=times)
+    loop = case.make(halflife=2.0)
+    for i in range(len(xs)):
+        loop.update(*(float(d[i]) for d in data), t=times[i])
+        np.testing.assert_array_equal(loop.value, values[i])
 
 
 @pytest.mark.parametrize("case", CASES, ids=repr)

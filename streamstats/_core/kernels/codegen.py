@@ -18,8 +18,11 @@ N_FIELDS = {name: f.rows for name, f in FAMILIES.items()}
 
 
 def _lane_body(family: str, lane: str, f: list[str], cnt: str, miss: str, indent: str,
-               seeded_time: bool = False) -> str:
+               seeded_time: bool = False, given: bool = False) -> str:
     """Source for one sample of one lane: read, step or decay, count.
+
+    ``given``: the sample is in ``xv``/``yv`` already (the compiled one-sample
+    steps of ``cgen``), and an infinite one returns 0.
 
     ``seeded_time``: with time stamps and ``adjust=False`` the new sample weighs
     ``1 - decay since the lane's last observation`` (its weight is renormalised to 1
@@ -36,11 +39,11 @@ def _lane_body(family: str, lane: str, f: list[str], cnt: str, miss: str, indent
     finite = "xv - xv != 0.0 or yv - yv != 0.0" if bivariate else "xv - xv != 0.0"
     sample = "xv, yv" if bivariate else "xv"
     lines = [
-        f"xv = x[i, {lane}]",
-        f"yv = y[i, {lane}]" if bivariate else "",
+        "" if given else f"xv = x[i, {lane}]",
+        f"yv = y[i, {lane}]" if bivariate and not given else "",
         f"if {present}:",
         f"    if {finite}:",
-        f"        return i * k + {lane}",
+        "        return 0" if given else f"        return i * k + {lane}",
         "    if kind == 1:\n" + indent + "        xv = xv * xv" if squares else "",
         f"    {tup} = {family}_step({state}, {sample}, d, {a}, adjust)",
         f"    {cnt} += 1.0",
