@@ -50,6 +50,9 @@ def as_list(names: Hashable | Sequence[Hashable] | None) -> list[Hashable]:
     return [names]
 
 
+_FLOAT64 = np.dtype(np.float64)
+
+
 def _is_numeric(dtype: Any) -> bool:
     """Real numbers (complex ones are not: their imaginary part would be lost)."""
     return (is_numeric_dtype(dtype) and getattr(dtype, "kind", "") != "c") or is_bool_dtype(dtype)
@@ -58,6 +61,8 @@ def _is_numeric(dtype: Any) -> bool:
 def _as_float(values: pd.Series, what: str) -> np.ndarray:
     """A named column or Series as float64 (NA as NaN); an object column holding
     numbers is converted, as pandas' ``ewm`` does."""
+    if values.dtype is _FLOAT64:  # the common case, without the dtype checks' cost
+        return values.to_numpy()
     if _is_numeric(values.dtype):
         return values.to_numpy(dtype=np.float64, na_value=np.nan)
     if values.dtype.kind == "O":

@@ -5,6 +5,8 @@
 ``_core.kernels``, which apply the same one-sample steps as every other scan. A chunk
 is checked whole (keys, time order, finite values) before any state is touched, so
 a bad chunk leaves the states as they were; the scans then update them in place.
+``record`` takes one row without arrays: the compiled one-sample steps of
+``_core._steps`` (the same rules) on the same states, checked the same way.
 """
 
 from __future__ import annotations
@@ -15,10 +17,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .._core import kernels
+from .._core import _steps, kernels
 from .._core.checks import check_state_fields
 from .._core.families import Spec
-from .._core.times import halflife_unit, show_time, stamps_of_kind
+from .._core.times import halflife_unit, show_time, stamps_of_kind, time_scalar
 from .frame import MISSING_KEY, key_codes, plain_key
 from .registry import PAIRWISE, Options, make_accumulator
 
@@ -26,6 +28,7 @@ __all__ = ["KeyedStreams", "json_key", "unjson_key"]
 
 # chunks up to this many rows map their keys in a Python loop (cheaper than factorize)
 _SMALL = 16
+_FAMILY_CODE = {name: i for i, name in enumerate(_steps.FAMILIES)}
 
 
 class KeyedStreams:
@@ -45,6 +48,7 @@ class KeyedStreams:
         self.pairs = np.asarray(pairs, dtype=np.intp).reshape(-1, 2)
         self.lanes = {s: len(self.pairs) if s in PAIRWISE else k for s in self.stats}
         self.halflife_seconds = next(iter(self.specs.values())).decay.halflife_seconds
+        self._record_plan: list[tuple] | None = None
         self.reset()
 
     def reset(self) -> None:
@@ -136,6 +140,14 @@ class KeyedStreams:
             else:
                 xs = ys = x
             base, a, ignore_na = spec.rates(self.timed)
+            if n == 1:  # one row: the compiled step, without the Numba dispatcher's cost
+                c = int(codes[0]) * lanes
+                d = base ** deltas[0] if self.timed else base
+                out[stat] = np.array([_steps.step_lanes(
+                    _FAMILY_CODE[spec.family.name], self.st[stat], list(range(c, c + lanes)),
+                    xs[0].tolist(), ys[0].tolist(), d, a, spec.adjust, ignore_na, self.timed,
+                    spec.kind, spec.min_count)])
+                continue
             out[stat] = np.empty((n, lanes))
             kernels.GROUPED_SCANS[spec.family.name](
                 xs, ys, codes, deltas, base, a, spec.adjust, ignore_na, self.st[stat],
@@ -147,6 +159,72 @@ class KeyedStreams:
         if kind is not None:
             self.time_kind = kind
         return out
+
+    def record(self, x: list[float], key: Hashable, stamp: Any, names: Sequence[Hashable]
+               ) -> dict[str, list[float]]:
+        """Feed one row: ``x`` the values of the ``k`` columns (floats, NaN missing),
+        ``key`` its key (``()`` without keys), ``stamp`` its time stamp (None untimed).
+        Returns each statistic's values (one per lane). Checked first, as ``run``."""
+        for j, v in enumerate(x):
+            if v - v != 0.0 and v == v:
+                raise ValueError(f"column {names[j]!r} is infinite; samples must be finite "
+                                 "(NaN marks a missing one)")
+        code = self.codes.get(key)
+        new = code is None
+        if new:
+            code = len(self.keys)
+        n_keys = len(self.keys) + new
+        d_halflives, value, kind_ = 0.0, None, None
+        if self.timed:
+            if stamp is None:
+                raise ValueError("this stream decays by time: give the record's time stamp")
+            value, kind_ = time_scalar(stamp)
+            if self.time_kind is not None and kind_ != self.time_kind:
+                raise TypeError("time stamps must stay datetimes (or numbers) for the whole "
+                                "stream")
+            if not new and code < len(self.seen) and self.seen[code]:
+                last = self.last[code].item()
+                if value < last:
+                    whose = "" if key == () else f" for key {key!r}"
+                    raise ValueError(f"time stamps go backwards{whose}: "
+                                     f"{show_time(value, kind_)} is before the previous stamp "
+                                     f"{show_time(last, kind_)}")
+                assert self.halflife_seconds is not None  # checked by Spec.check_times
+                d_halflives = (value - last) / halflife_unit(self.halflife_seconds, kind_)
+        elif stamp is not None:
+            raise ValueError("this stream does not decay by time: give no time stamp")
+        if new:
+            for stat in self.stats:
+                self.st[stat] = _grown(self.st[stat], n_keys * self.lanes[stat])
+        out = {}
+        for stat, family, lanes, pairs, base, a, ignore_na, adjust, kind, minp in self._plan():
+            xs, ys = ([x[i] for i in pairs[0]], [x[j] for j in pairs[1]]) if pairs else (x, x)
+            d = base ** d_halflives if self.timed else base
+            out[stat] = _steps.step_lanes(family, self.st[stat],
+                                          list(range(code * lanes, code * lanes + lanes)),
+                                          xs, ys, d, a, adjust, ignore_na, self.timed, kind,
+                                          minp)
+        if new:
+            self.codes[key] = code
+            self.keys.append(key)
+        if kind_ is not None:
+            if self.time_kind is None:
+                self.last = self.last.astype(type(value))
+            if code >= len(self.seen):
+                self.last, self.seen = _grown(self.last, n_keys), _grown(self.seen, n_keys)
+            self.last[code], self.seen[code] = value, True
+            self.time_kind = kind_
+        return out
+
+    def _plan(self) -> list[tuple]:
+        """What ``record`` needs of each statistic, worked out once."""
+        if self._record_plan is None:
+            self._record_plan = [
+                (stat, _FAMILY_CODE[spec.family.name], self.lanes[stat],
+                 self.pairs.T.tolist() if stat in PAIRWISE else None,
+                 *spec.rates(self.timed), spec.adjust, spec.kind, spec.min_count)
+                for stat, spec in self.specs.items()]
+        return self._record_plan
 
     def states(self, stat: str) -> np.ndarray:
         """The states of ``stat``: ``(fields, keys * lanes)`` (a view)."""

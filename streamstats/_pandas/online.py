@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Sequence
+import numbers
+from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -10,7 +11,14 @@ import numpy as np
 import pandas as pd
 
 from .._core.docs import doc
-from .frame import as_list, column_values, series_values, time_stamps, value_columns
+from .frame import (
+    as_list,
+    column_values,
+    plain_key,
+    series_values,
+    time_stamps,
+    value_columns,
+)
 from .keyed import KeyedStreams, json_key, unjson_key
 from .registry import PAIRWISE, STATS, Options
 
@@ -61,7 +69,7 @@ class ChunkSchema:
 
     series: bool
     name: Hashable
-    all_columns: tuple
+    all_columns: tuple | None  # None: learned from a record (frames need only its columns)
     names: list[Hashable]
 
     @classmethod
@@ -90,10 +98,10 @@ class ChunkSchema:
             raise ValueError(f"this stream's first chunk was a {first}; got a {got}")
         if self.series or tuple(chunk.columns) == self.all_columns:
             return
-        missing = [c for c in self.all_columns if c not in chunk.columns]
+        missing = [c for c in self.all_columns or self.names if c not in chunk.columns]
         if missing:
             raise ValueError(f"chunk has no column {missing[0]!r} (the first chunk had it)")
-        extra = [c for c in chunk.columns if c not in self.all_columns]
+        extra = [c for c in chunk.columns if c not in (self.all_columns or chunk.columns)]
         if extra:
             raise ValueError(f"chunk has a column {extra[0]!r} the first chunk did not have")
 
@@ -101,11 +109,39 @@ class ChunkSchema:
         """The chunk's values to smooth, ``(rows, columns)`` float64."""
         if self.series:
             return series_values(chunk)
-        return column_values(chunk, self.names, self.names == list(self.all_columns))
+        return column_values(chunk, self.names, self.names == list(self.all_columns or ()))
+
+    def record(self, values: Any) -> list[float]:
+        """One record's values in the order of ``names``, as floats (NaN missing)."""
+        if isinstance(values, Mapping):
+            missing = [c for c in self.names if c not in values]
+            if missing:
+                raise ValueError(f"record has no column {missing[0]!r} (give NaN for a "
+                                 "missing reading)")
+            if len(values) != len(self.names):
+                extra = [c for c in values if c not in self.names]
+                raise ValueError(f"record has a column {extra[0]!r} this stream does not "
+                                 f"smooth (its columns: {self.names})")
+            row = [values[c] for c in self.names]
+        elif isinstance(values, numbers.Real) and self.series:
+            row = [values]
+        elif isinstance(values, Sequence) and not isinstance(values, str | bytes):
+            if len(values) != len(self.names):
+                raise ValueError(f"record has {len(values)} values for the {len(self.names)} "
+                                 f"columns {self.names}")
+            row = list(values)
+        else:
+            raise TypeError("a record's values must be a mapping of column to number or a "
+                            f"sequence in the stream's column order, got {type(values).__name__}")
+        for c, v in zip(self.names, row):
+            if type(v) is not float and (isinstance(v, bool) or not isinstance(v, numbers.Real)):
+                raise TypeError(f"column {c!r} must be a number, got {v!r}")
+        return [float(v) for v in row]
 
     def to_dict(self) -> dict[str, Any]:
         return {"series": self.series, "name": json_key(self.name),
-                "all_columns": [json_key(c) for c in self.all_columns],
+                "all_columns": (None if self.all_columns is None
+                                else [json_key(c) for c in self.all_columns]),
                 "names": [json_key(c) for c in self.names]}
 
     @classmethod
@@ -113,8 +149,9 @@ class ChunkSchema:
         missing = [k for k in ("series", "name", "all_columns", "names") if k not in data]
         if missing:
             raise ValueError(f"OnlineSmoother data with keys needs {missing[0]!r}")
+        columns = data["all_columns"]
         return cls(bool(data["series"]), unjson_key(data["name"]),
-                   tuple(unjson_key(c) for c in data["all_columns"]),
+                   None if columns is None else tuple(unjson_key(c) for c in columns),
                    [unjson_key(c) for c in data["names"]])
 
 
@@ -226,6 +263,7 @@ class OnlineSmoother:
         self._streams: KeyedStreams | None = None
         self._schema: ChunkSchema | None = None
         self._out_columns: pd.Index | None = None
+        self._labels: list[tuple[str, int, Any]] | None = None  # update_record's output
 
     # -- parameters and state ---------------------------------------------------
     @property
@@ -369,6 +407,116 @@ class OnlineSmoother:
         else:
             self._streams = streams
         return result
+
+    def update_record(self, values: Any, *, key: Any = None, time: Any = None
+                      ) -> dict[Hashable, float]:
+        """Feed one reading without a frame; returns its statistics as a dict.
+
+        The same stream as :meth:`update` (the same states, checks and
+        :meth:`to_dict`), one row at a time at a fraction of a frame's cost: for a
+        script that receives readings one by one (a socket, a serial port, a log).
+
+        Parameters
+        ----------
+        values : mapping, sequence or number
+            The reading of each smoothed column: a mapping of column to number, or a
+            sequence in the stream's column order (``columns=``, or the first
+            chunk's); a number for a Series stream. NaN marks a missing reading. A first record fixes the
+            columns (its keys, or ``columns=``) when no chunk has.
+        key : hashable, optional
+            The record's key (a tuple for several ``by`` columns); needed with ``by``.
+        time : datetime, Timestamp, np.datetime64 or number, optional
+            The record's time stamp; needed when the decay follows time.
+
+        Returns
+        -------
+        dict
+            Keyed as the frame path's columns: the column (one statistic), the
+            statistic (a Series stream), ``(column, statistic)`` (several), or
+            ``(column, column)`` (``cov``/``corr``).
+
+        Raises
+        ------
+        ValueError
+            An infinite value, a time stamp before the key's last one, a missing or
+            unknown column; the state is left unchanged.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> from streamstats import OnlineSmoother
+        >>> sm = OnlineSmoother(halflife="1min", stats=("mean", "var"), by="sensor",
+        ...                     times="t")
+        >>> t0 = pd.Timestamp("2024-01-01 12:00")
+        >>> sm.update_record({"x": 1.0, "y": 5.0}, key="a", time=t0)
+        {('x', 'mean'): 1.0, ('x', 'var'): nan, ('y', 'mean'): 5.0, ('y', 'var'): nan}
+        >>> r = sm.update_record([3.0, 5.0], key="a", time=t0 + pd.Timedelta("1min"))
+        >>> round(r["x", "mean"], 6), round(r["x", "var"], 6)
+        (2.333333, 2.0)
+
+        It is the frame path's stream, bit for bit:
+
+        >>> frame = pd.DataFrame({"t": [t0, t0 + pd.Timedelta("1min")], "sensor": "a",
+        ...                       "x": [1.0, 3.0], "y": [5.0, 5.0]})
+        >>> OnlineSmoother(halflife="1min", stats=("mean", "var"), by="sensor",
+        ...                times="t").update(frame).iloc[-1].to_dict() == r
+        True
+        """
+        if self._schema is None:
+            self._schema = self._record_schema(values)
+        schema = self._schema
+        x = schema.record(values)
+        if self._by:
+            if key is None and len(self._by) > 1:
+                raise ValueError(f"this stream is keyed by {self._by}: give the record's key")
+            if len(self._by) > 1:
+                if not isinstance(key, tuple) or len(key) != len(self._by):
+                    raise ValueError(f"key must be a tuple of {len(self._by)} values "
+                                     f"({self._by}), got {key!r}")
+                key = tuple(plain_key(k) for k in key)
+            else:
+                key = plain_key(key)
+        elif key is not None:
+            raise ValueError("this stream has no by=: give no key")
+        else:
+            key = ()
+        streams = self._new_streams() if self._streams is None else self._streams
+        try:
+            out = streams.record(x, key, time, schema.names)
+        except Exception:
+            if self._streams is None:
+                self.reset()
+            raise
+        self._streams = streams
+        if self._labels is None:
+            self._labels = self._record_labels(schema)
+        return {label: out[stat][lane] for stat, lane, label in self._labels}
+
+    def _record_schema(self, values: Any) -> ChunkSchema:
+        if self._columns is not None:
+            names = list(self._columns)
+        elif isinstance(values, Mapping):
+            names = list(values)
+        else:
+            raise ValueError("a first record as a sequence needs the columns: give "
+                             "columns= to the smoother, a mapping, or a first chunk")
+        if self._stats[0] in PAIRWISE and len(names) < 2:
+            raise ValueError("cov and corr need two or more columns")
+        return ChunkSchema(False, None, None, names)
+
+    def _record_labels(self, schema: ChunkSchema) -> list[tuple[str, int, Any]]:
+        """update_record's output: (statistic, lane of its values, label), labelled
+        as the frame path's columns."""
+        names, stats = schema.names, self._stats
+        if stats[0] in PAIRWISE:  # the lanes are the upper pairs; (c, r) mirrors (r, c)
+            lane = {(i, j): n for n, (i, j) in enumerate(upper_pairs(len(names)).tolist())}
+            return [(stats[0], lane[min(i, j), max(i, j)], (r, c))
+                    for i, r in enumerate(names) for j, c in enumerate(names)]
+        if schema.series:
+            return [(s, 0, schema.name if len(stats) == 1 else s) for s in stats]
+        if len(stats) == 1:
+            return [(stats[0], j, c) for j, c in enumerate(names)]
+        return [(s, j, (c, s)) for j, c in enumerate(names) for s in stats]
 
     def _output(self, out: dict[str, np.ndarray], index: pd.Index, schema: ChunkSchema
                 ) -> pd.Series | pd.DataFrame:
