@@ -421,8 +421,9 @@ class OnlineSmoother:
         values : mapping, sequence or number
             The reading of each smoothed column: a mapping of column to number, or a
             sequence in the stream's column order (``columns=``, or the first
-            chunk's); a number for a Series stream. NaN marks a missing reading. A first record fixes the
-            columns (its keys, or ``columns=``) when no chunk has.
+            chunk's); a number for a Series stream. NaN marks a missing reading.
+            A first record fixes the columns (its keys, or ``columns=``) when no
+            chunk has.
         key : hashable, optional
             The record's key (a tuple for several ``by`` columns); needed with ``by``.
         time : datetime, Timestamp, np.datetime64 or number, optional
