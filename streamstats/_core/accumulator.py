@@ -287,32 +287,37 @@ class Accumulator:
 
     def _update(self, samples: tuple, t: Any) -> None:
         self._check_arity(samples)
+        if self._shape in (None, ()) and all(type(x) is float for x in samples):
+            self._step_scalar(list(samples), t)  # floats with a time stamp, or a first one
+            self._arm()
+            return
         arrays = [as_data(x, "x") for x in samples]
-        times = None
-        if t is not None:
-            value, kind = time_scalar(t)
-            times = np.array([value], dtype="datetime64[ns]" if kind == "ns" else np.float64)
         if self._shape in (None, ()) and all(a.ndim == 0 for a in arrays):
-            self._step_scalar([float(a) for a in arrays], times)
+            self._step_scalar([float(a) for a in arrays], t)
         else:
+            times = None
+            if t is not None:
+                value, kind = time_scalar(t)
+                times = np.array([value], dtype="datetime64[ns]" if kind == "ns" else np.float64)
             self._run([a[None] for a in arrays], times, write=False)
         self._arm()
 
-    def _step_scalar(self, xs: list[float], times: np.ndarray | None) -> None:
+    def _step_scalar(self, xs: list[float], t: Any) -> None:
         """One scalar sample through the compiled step (the scans' rules, one row)."""
-        timed = times is not None
+        timed = t is not None
         self._check_mode(timed)
+        stamp = time_scalar(t) if timed else None
         if any(math.isinf(x) for x in xs):
             raise ValueError("samples must not be infinite: row 0 has inf")
         base, a, ignore_na = self.spec.rates(timed)
-        new_times, d = None, base
-        if timed:
+        d = base
+        if stamp is not None:
             assert self._decay.halflife_seconds is not None  # checked by _check_mode
-            deltas, values, kind = self._clock.elapsed(times, 1, self._decay.halflife_seconds)
-            new_times, d = (values, kind), base ** deltas[0]
+            d = base ** self._clock.elapsed_one(*stamp, self._decay.halflife_seconds)
         self._adopt_shape(())
         self._stepper.step(xs[0], xs[-1], d, a, ignore_na, timed)
-        self._set_times(new_times)
+        if stamp is not None:
+            self._clock.advance_one(*stamp)
 
     def update_many(self, *samples: Any, times: Any = None, parallel: bool = False
                     ) -> np.ndarray:

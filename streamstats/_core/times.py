@@ -130,6 +130,23 @@ class Clock:
         values, kind = stamps_of_kind(times, n, self.kind)
         return elapsed_halflives(values, self.last, halflife_seconds, kind), values, kind
 
+    def elapsed_one(self, value: int | float, kind: str, halflife_seconds: float) -> float:
+        """:meth:`elapsed` of one stamp from :func:`time_scalar`, without arrays."""
+        if self.kind is not None and kind != self.kind:
+            raise TypeError("time stamps must stay datetimes (or numbers) for the whole stream")
+        if self.last is None:
+            return 0.0
+        if value < self.last:
+            raise ValueError(f"time stamps go backwards at row 0 ({show_time(value, kind)} "
+                             f"after {show_time(self.last, kind)})")
+        return (value - self.last) / halflife_unit(halflife_seconds, kind)
+
+    def advance_one(self, value: int | float, kind: str) -> None:
+        self.kind = kind
+        if self.first is None:
+            self.first = value
+        self.last = value
+
     def advance(self, values: np.ndarray, kind: str) -> None:
         self.kind = kind
         if self.first is None:
