@@ -22,7 +22,6 @@ import os
 import subprocess
 import sys
 import tempfile
-import time
 import timeit
 from pathlib import Path
 
@@ -129,9 +128,12 @@ def record_table(rounds: int) -> list[tuple]:
 def sensor_csv(path: Path, rows: int) -> None:
     """time, sensor, two floats: about 41 bytes a row, 100 sensors, 100 rows a second."""
     rng = np.random.default_rng(0)
-    with pa_csv.CSVWriter(path, pa.schema([("time", pa.string()), ("sensor", pa.string()),
-                                           ("a", pa.float64()), ("b", pa.float64())]),
-                          write_options=pa_csv.WriteOptions(quoting_style="none")) as writer:
+    path.write_bytes(b"time,sensor,a,b\n")
+    options = pa_csv.WriteOptions(quoting_style="none", include_header=False)
+    with open(path, "ab") as out, pa_csv.CSVWriter(
+            out, pa.schema([("time", pa.string()), ("sensor", pa.string()),
+                            ("a", pa.float64()), ("b", pa.float64())]),
+            write_options=options) as writer:
         for start in range(0, rows, 1_000_000):
             n = min(1_000_000, rows - start)
             i = np.arange(start, start + n)
@@ -144,15 +146,21 @@ def sensor_csv(path: Path, rows: int) -> None:
                 "b": np.round(rng.standard_normal(n), 4)}))
 
 
+# a small parent for each job: a child forked from this (large) process would report
+# this process's peak memory as its own
+_MEASURE = """import resource, subprocess, sys, time
+start = time.perf_counter()
+subprocess.run(sys.argv[1:], check=True, stdout=subprocess.DEVNULL)
+wall = time.perf_counter() - start
+print(wall, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024)
+"""
+
+
 def run_process(command: list[str]) -> tuple[float, float]:
-    """Wall seconds and peak memory (MB) of a fresh process."""
-    start = time.perf_counter()
-    proc = subprocess.Popen(command, stdout=subprocess.DEVNULL)
-    _, status, usage = os.wait4(proc.pid, 0)
-    wall = time.perf_counter() - start
-    if status != 0:
-        raise SystemExit(f"{command} failed with status {status}")
-    return wall, usage.ru_maxrss / 1024
+    """Wall seconds and peak memory (MB, max RSS) of a fresh process."""
+    out = subprocess.run([sys.executable, "-c", _MEASURE, *command], check=True,
+                         capture_output=True, text=True).stdout.split()
+    return float(out[0]), float(out[1])
 
 
 def csv_table(rows: int, rounds: int, folder: Path) -> list[tuple]:

@@ -653,7 +653,10 @@ step_lanes(PyObject *module, PyObject *const *args, Py_ssize_t n)
     if (PyObject_GetBuffer(args[1], &view, PyBUF_C_CONTIGUOUS | PyBUF_WRITABLE | PyBUF_FORMAT) < 0)
         return NULL;
     PyObject *result = NULL;
-    if (view.ndim != 2 || strcmp(view.format, "d") != 0) {
+    const char *format = view.format;  /* numpy may spell float64 "<d" or "=d" */
+    if (*format == '@' || *format == '=' || (*format == '<' && PY_LITTLE_ENDIAN))
+        format++;
+    if (view.ndim != 2 || strcmp(format, "d") != 0) {
         PyErr_SetString(PyExc_ValueError, "step_lanes: the state must be 2-D float64");
         goto done;
     }

@@ -111,9 +111,9 @@ class Accumulator:
             self._adjust, rates is not None and rates.ignore_na,
             math.nan if rates is None else rates.base, math.nan if rates is None else rates.a,
             types.MethodType(type(self).update, self))
-        self.update = self._stepper  # type: ignore[method-assign]
+        self.update = self._stepper  # type: ignore[method-assign, assignment]
         if values is not None:
-            self._st = np.frombuffer(self._stepper, dtype=np.float64)
+            self._st = np.frombuffer(memoryview(self._stepper), dtype=np.float64)
             self._st[:] = values
         self._arm()
 

@@ -55,7 +55,7 @@ def time_values(times: object, n: int) -> tuple[np.ndarray, str]:
 
 def time_scalar(t: object) -> tuple[int | float, str]:
     """One time stamp as (int ns, ``"ns"``) or (float seconds, ``"s"``)."""
-    if type(t) is pd.Timestamp:  # the common cases first: a record's stamp is on a hot path
+    if isinstance(t, pd.Timestamp):  # the common cases first: a record's stamp is on a hot path
         return t.value, "ns"  # (UTC for an aware one, as time_values has it)
     if type(t) is float and t - t == 0.0:
         return t, "s"

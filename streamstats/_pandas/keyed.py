@@ -144,7 +144,8 @@ class KeyedStreams:
                 c = int(codes[0]) * lanes
                 d = base ** deltas[0] if self.timed else base
                 out[stat] = np.array([_steps.step_lanes(
-                    _FAMILY_CODE[spec.family.name], self.st[stat], list(range(c, c + lanes)),
+                    _FAMILY_CODE[spec.family.name], self._contiguous(stat),
+                    list(range(c, c + lanes)),
                     xs[0].tolist(), ys[0].tolist(), d, a, spec.adjust, ignore_na, self.timed,
                     spec.kind, spec.min_count)])
                 continue
@@ -169,10 +170,9 @@ class KeyedStreams:
             if v - v != 0.0 and v == v:
                 raise ValueError(f"column {names[j]!r} is infinite; samples must be finite "
                                  "(NaN marks a missing one)")
-        code = self.codes.get(key)
-        new = code is None
-        if new:
-            code = len(self.keys)
+        found = self.codes.get(key)
+        new = found is None
+        code = len(self.keys) if found is None else found
         n_keys = len(self.keys) + new
         d_halflives, value, kind_ = 0.0, None, None
         if self.timed:
@@ -200,7 +200,7 @@ class KeyedStreams:
         for stat, family, lanes, pairs, base, a, ignore_na, adjust, kind, minp in self._plan():
             xs, ys = ([x[i] for i in pairs[0]], [x[j] for j in pairs[1]]) if pairs else (x, x)
             d = base ** d_halflives if self.timed else base
-            out[stat] = _steps.step_lanes(family, self.st[stat],
+            out[stat] = _steps.step_lanes(family, self._contiguous(stat),
                                           list(range(code * lanes, code * lanes + lanes)),
                                           xs, ys, d, a, adjust, ignore_na, self.timed, kind,
                                           minp)
@@ -215,6 +215,14 @@ class KeyedStreams:
             self.last[code], self.seen[code] = value, True
             self.time_kind = kind_
         return out
+
+    def _contiguous(self, stat: str) -> np.ndarray:
+        """The states of ``stat`` as the compiled steps take them (C order, writable);
+        a loaded state may be a view."""
+        st = self.st[stat]
+        if not (st.flags.c_contiguous and st.flags.writeable):
+            st = self.st[stat] = np.array(st, dtype=np.float64)
+        return st
 
     def _plan(self) -> list[tuple]:
         """What ``record`` needs of each statistic, worked out once."""

@@ -104,9 +104,9 @@ class _Translator:
                     lines += self.statement(s, pad + "    ")
             return [*lines, f"{pad}}}"]
         if isinstance(node, ast.AugAssign):
-            target = self.expr(node.target)
-            op = _BINARY[type(node.op)]
-            return [f"{pad}{target} = ({target} {op} {self.expr(node.value)});"]
+            name = self.expr(node.target)
+            symbol = _BINARY[type(node.op)]
+            return [f"{pad}{name} = ({name} {symbol} {self.expr(node.value)});"]
         if isinstance(node, ast.Assign):
             (target,) = node.targets
             if isinstance(target, ast.Tuple):
@@ -155,13 +155,13 @@ class _Translator:
             op = "!" if isinstance(node.op, ast.Not) else "-"
             return f"({op}{self.expr(node.operand)})"
         if isinstance(node, ast.BoolOp):
-            op = " && " if isinstance(node.op, ast.And) else " || "
-            return "(" + op.join(self.expr(v) for v in node.values) + ")"
+            joint = " && " if isinstance(node.op, ast.And) else " || "
+            return "(" + joint.join(self.expr(v) for v in node.values) + ")"
         if isinstance(node, ast.Compare):
             parts = []
             left = node.left
-            for op, right in zip(node.ops, node.comparators):
-                parts.append(f"({self.expr(left)} {_COMPARE[type(op)]} {self.expr(right)})")
+            for test, right in zip(node.ops, node.comparators):
+                parts.append(f"({self.expr(left)} {_COMPARE[type(test)]} {self.expr(right)})")
                 left = right
             return "(" + " && ".join(parts) + ")"
         if isinstance(node, ast.IfExp):
@@ -436,7 +436,10 @@ step_lanes(PyObject *module, PyObject *const *args, Py_ssize_t n)
     if (PyObject_GetBuffer(args[1], &view, PyBUF_C_CONTIGUOUS | PyBUF_WRITABLE | PyBUF_FORMAT) < 0)
         return NULL;
     PyObject *result = NULL;
-    if (view.ndim != 2 || strcmp(view.format, "d") != 0) {
+    const char *format = view.format;  /* numpy may spell float64 "<d" or "=d" */
+    if (*format == '@' || *format == '=' || (*format == '<' && PY_LITTLE_ENDIAN))
+        format++;
+    if (view.ndim != 2 || strcmp(format, "d") != 0) {
         PyErr_SetString(PyExc_ValueError, "step_lanes: the state must be 2-D float64");
         goto done;
     }
