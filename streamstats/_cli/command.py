@@ -34,7 +34,7 @@ from .checkpoint import (
     tail_digest,
     write_checkpoint,
 )
-from .stream import CsvStream, DataError, StreamOptions, UsageError, to_csv
+from .stream import CHUNK_BYTES, CsvStream, DataError, StreamOptions, UsageError, to_csv
 
 __all__ = ["main"]
 
@@ -89,7 +89,8 @@ def _parser() -> argparse.ArgumentParser:
     sm.add_argument("--rejects", type=Path, help="write the rejected lines here (CSV)")
     sm.add_argument("--late", choices=("error", "drop"), default="error",
                     help="a time stamp earlier than the last one of its key")
-    sm.add_argument("--chunk-size", type=int, default=4 << 20, metavar="BYTES")
+    sm.add_argument("--chunk-size", type=int, default=CHUNK_BYTES, metavar="BYTES",
+                    help="bytes read per block (default 1 MiB); memory grows with it")
     sm.add_argument("--quiet", action="store_true", help="no progress bar, no summary")
     demo = sub.add_parser("demo", help="smooth the data that ship with streamstats")
     demo.add_argument("--out", type=Path, default=Path("streamstats-demo"))

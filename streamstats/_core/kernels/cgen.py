@@ -387,6 +387,33 @@ static PyMemberDef stepper_members[] = {
     {NULL}
 };
 
+/* the Python method it stands for: its docstring (help, IPython's ?) and, through
+   __wrapped__, its signature (inspect.signature) */
+static PyObject *
+stepper_wrapped(PyObject *obj, void *closure)
+{
+    PyObject *slow = ((Stepper *)obj)->slow;
+    if (slow == NULL)
+        Py_RETURN_NONE;
+    Py_INCREF(slow);
+    return slow;
+}
+
+static PyObject *
+stepper_doc(PyObject *obj, void *closure)
+{
+    PyObject *slow = ((Stepper *)obj)->slow;
+    if (slow == NULL)
+        Py_RETURN_NONE;
+    return PyObject_GetAttrString(slow, "__doc__");
+}
+
+static PyGetSetDef stepper_getset[] = {
+    {"__wrapped__", stepper_wrapped, NULL, "the Python method for every other call"},
+    {"__doc__", stepper_doc, NULL, NULL},
+    {NULL}
+};
+
 static PyBufferProcs stepper_buffer = {stepper_getbuffer, stepper_releasebuffer};
 
 static PyTypeObject StepperType = {
@@ -404,6 +431,7 @@ static PyTypeObject StepperType = {
     .tp_vectorcall_offset = offsetof(Stepper, vectorcall),
     .tp_methods = stepper_methods,
     .tp_members = stepper_members,
+    .tp_getset = stepper_getset,
     .tp_as_buffer = &stepper_buffer,
 };
 
