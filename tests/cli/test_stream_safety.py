@@ -289,6 +289,21 @@ def test_text_and_keys_pass_through_byte_for_byte(tmp_path):
     assert [line.rsplit(",", 1)[1] for line in lines[1:]] == ["1", "2", "4", ""]
 
 
+@pytest.mark.parametrize("options", [["--alpha", "0.1"], [
+    "--time-column", "time", "--halflife", "2s", "--key-column", "sensor"]])
+def test_time_and_key_columns_come_out_as_they_came_in(tmp_path, options):
+    # the layout: stamps with milliseconds, numeric-looking keys with a zero in
+    # front; whether or not they are the time and key columns, not one byte changes
+    rows = [f"2024-01-01 00:00:0{i // 3}.{i * 7:03d},0{85 + i % 3},{i * 1.5},{-i}\n"
+            for i in range(9)]
+    data = tmp_path / "s.csv"
+    data.write_text("time,sensor,a,b\n" + "".join(rows))
+    out = tmp_path / "out.csv"
+    assert _run(data, "--columns", "a,b", *options, "-o", out) == 0
+    got = out.read_text().splitlines()[1:]
+    assert [line.split(",")[:2] for line in got] == [r.split(",")[:2] for r in rows]
+
+
 def test_header_names_are_written_as_csv(tmp_path):
     data = tmp_path / "qh.csv"
     data.write_text('t,"x ""in"" inches","a,b"\n1,1,2\n2,2,3\n')
