@@ -26,11 +26,18 @@ from .decay import resolve_decay
 from .families import FAMILIES, Spec
 from .times import Clock, time_scalar
 
-__all__ = ["Accumulator"]
+__all__ = ["Accumulator", "stepped"]
 
 _EMPTY = np.empty(0)
 _NO_OUT = np.empty((0, 0))
 _FAMILY_CODE = {name: i for i, name in enumerate(_steps.FAMILIES)}
+
+
+def stepped(update: Any) -> Any:
+    """Mark an ``update`` method whose float calls the compiled ``Stepper`` may take
+    on its behalf (a subclass that overrides ``update`` keeps its own)."""
+    update.stepped = True
+    return update
 
 
 def as_data(values: object, name: str) -> np.ndarray:
@@ -111,7 +118,8 @@ class Accumulator:
             self._adjust, rates is not None and rates.ignore_na,
             math.nan if rates is None else rates.base, math.nan if rates is None else rates.a,
             types.MethodType(type(self).update, self))
-        self.update = self._stepper  # type: ignore[method-assign, assignment]
+        if getattr(type(self).update, "stepped", False):
+            self.update = self._stepper  # type: ignore[method-assign, assignment]
         if values is not None:
             self._st = np.frombuffer(memoryview(self._stepper), dtype=np.float64)
             self._st[:] = values
@@ -124,7 +132,8 @@ class Accumulator:
 
     def __getstate__(self) -> dict[str, Any]:
         data = dict(self.__dict__)
-        del data["_stepper"], data["update"]
+        del data["_stepper"]
+        data.pop("update", None)
         data["_st"] = self._st.copy()
         return data
 
@@ -280,6 +289,7 @@ class Accumulator:
             had = "with" if self._clock.started else "without"
             raise ValueError(f"this stream was fed {had} time stamps: keep feeding it so")
 
+    @stepped
     def update(self, x: Any, t: Any = None) -> None:
         """Feed one sample (a scalar, or an array of the stream's shape), with its
         time stamp ``t`` when the decay follows time.

@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from .accumulator import Accumulator
+from .accumulator import Accumulator, stepped
 from .docs import doc
 from .states import CovState, EWAState, MeanState, VarState
 
@@ -260,6 +260,7 @@ class EWCov(_Spread):
     _family = "cov"
     _n_inputs = 2
 
+    @stepped
     def update(self, x: Any, y: Any, t: Any = None) -> None:  # type: ignore[override]
         """Feed one pair of samples."""
         self._update((x, y), t)

@@ -53,3 +53,19 @@ def test_a_stream_of_arrays_never_takes_the_scalar_step():
     acc.update(np.array([3.0, 5.0]))
     np.testing.assert_array_equal(acc.value, ss.EWVar(beta=0.5).update_many(
         np.array([[1.0, 2.0], [3.0, 5.0]]))[-1])
+
+
+def test_a_subclass_that_overrides_update_keeps_its_own():
+    seen = []
+
+    class Logged(ss.EWVar):
+        def update(self, x, t=None):
+            seen.append(x)
+            super().update(x, t)
+
+    acc = Logged(beta=0.5)
+    for x in (1.0, 2.0, 4.0):
+        acc.update(x)
+    assert seen == [1.0, 2.0, 4.0]
+    assert acc.value == ss.EWVar(beta=0.5).update_many([1.0, 2.0, 4.0])[-1]
+    assert acc.copy().value == acc.value
