@@ -98,12 +98,13 @@ def record_table(rounds: int) -> list[tuple]:
     series = [pd.Series([r[0]]) for r in readings]
 
     def smoother():
-        return ss.OnlineSmoother(halflife="1min", stats=("mean", "var"), by="sensor", times="t")
+        return ss.OnlineSmoother(halflife="1min", stats=("mean", "var"), by="sensor", times="t",
+                                 columns=["x", "y"])
 
     def records():
         sm = smoother()
         for i, (s, r) in enumerate(zip(stamps, readings)):
-            sm.update_record(r, key=keys[i % 4], time=s) if i else sm.update(frames[0])
+            sm.update_record(r, key=keys[i % 4], time=s)
 
     def one_row_frames():
         sm = smoother()

@@ -113,7 +113,11 @@ class ChunkSchema:
 
     def record(self, values: Any) -> list[float]:
         """One record's values in the order of ``names``, as floats (NaN missing)."""
-        if isinstance(values, Mapping):
+        kind = type(values)  # the usual containers first: the ABC checks cost a microsecond
+        if kind is list or kind is tuple:
+            if len(values) == len(self.names) and all(type(v) is float for v in values):
+                return list(values)
+        if kind is dict or isinstance(values, Mapping):
             missing = [c for c in self.names if c not in values]
             if missing:
                 raise ValueError(f"record has no column {missing[0]!r} (give NaN for a "
@@ -467,7 +471,9 @@ class OnlineSmoother:
             self._schema = self._record_schema(values)
         schema = self._schema
         x = schema.record(values)
-        if self._by:
+        if len(self._by) == 1 and type(key) is str:  # the usual key: plain_key leaves it
+            pass
+        elif self._by:
             if key is None and len(self._by) > 1:
                 raise ValueError(f"this stream is keyed by {self._by}: give the record's key")
             if len(self._by) > 1:
