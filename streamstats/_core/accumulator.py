@@ -139,6 +139,10 @@ class Accumulator:
 
     def __setstate__(self, data: dict[str, Any]) -> None:
         self.__dict__.update(data)
+        if isinstance(self._st, list):  # pickled before the Stepper: a list of the rows
+            self._st = np.array(self._st, dtype=np.float64)
+            self.__dict__.pop("_fast", None)
+            self.__dict__.pop("_alpha", None)
         self._new_stepper(self._st if self._st.ndim == 1 else None)
 
     def _st_array(self) -> np.ndarray:
@@ -300,13 +304,15 @@ class Accumulator:
 
     def _update(self, samples: tuple, t: Any) -> None:
         self._check_arity(samples)
-        if self._shape in (None, ()) and all(type(x) is float for x in samples):
-            self._step_scalar(list(samples), t)  # floats with a time stamp, or a first one
-            self._arm()
-            return
-        arrays = [as_data(x, "x") for x in samples]
-        if self._shape in (None, ()) and all(a.ndim == 0 for a in arrays):
-            self._step_scalar([float(a) for a in arrays], t)
+        scalar = self._shape in (None, ())
+        if scalar and all(type(x) is float for x in samples):  # no conversion needed
+            xs: list[float] | None = list(samples)
+        else:
+            arrays = [as_data(x, "x") for x in samples]
+            xs = ([float(a) for a in arrays] if scalar and all(a.ndim == 0 for a in arrays)
+                  else None)
+        if xs is not None:
+            self._step_scalar(xs, t)
         else:
             times = None
             if t is not None:

@@ -130,30 +130,26 @@ class KeyedStreams:
                 "samples must be finite (NaN marks a missing one)"
             )
         deltas, kind = self._deltas(stamps, codes, n_keys, rows, new)
-        out = {}
-        for stat, spec in self.specs.items():
-            lanes = self.lanes[stat]
-            if new:
-                self.st[stat] = _grown(self.st[stat], n_keys * lanes)
-            if stat in PAIRWISE:
-                xs, ys = x[:, self.pairs[:, 0]], x[:, self.pairs[:, 1]]
-            else:
-                xs = ys = x
-            base, a, ignore_na = spec.rates(self.timed)
-            if n == 1:  # one row: the compiled step, without the Numba dispatcher's cost
-                c = int(codes[0]) * lanes
-                d = base ** deltas[0] if self.timed else base
-                out[stat] = np.array([_steps.step_lanes(
-                    _FAMILY_CODE[spec.family.name], self._contiguous(stat),
-                    list(range(c, c + lanes)),
-                    xs[0].tolist(), ys[0].tolist(), d, a, spec.adjust, ignore_na, self.timed,
-                    spec.kind, spec.min_count)])
-                continue
-            out[stat] = np.empty((n, lanes))
-            kernels.GROUPED_SCANS[spec.family.name](
-                xs, ys, codes, deltas, base, a, spec.adjust, ignore_na, self.st[stat],
-                out[stat], spec.min_count, spec.kind,
-            )
+        if new:
+            self._grow(n_keys)
+        if n == 1:  # one row: the compiled step, without the Numba dispatcher's cost
+            row = self._step_row(int(codes[0]), x[0].tolist(),
+                                 float(deltas[0]) if self.timed else 0.0)
+            out = {stat: np.array([values]) for stat, values in row.items()}
+        else:
+            out = {}
+            for stat, spec in self.specs.items():
+                lanes = self.lanes[stat]
+                if stat in PAIRWISE:
+                    xs, ys = x[:, self.pairs[:, 0]], x[:, self.pairs[:, 1]]
+                else:
+                    xs = ys = x
+                base, a, ignore_na = spec.rates(self.timed)
+                out[stat] = np.empty((n, lanes))
+                kernels.GROUPED_SCANS[spec.family.name](
+                    xs, ys, codes, deltas, base, a, spec.adjust, ignore_na, self.st[stat],
+                    out[stat], spec.min_count, spec.kind,
+                )
         for key in new:
             self.codes[key] = len(self.keys)
             self.keys.append(key)
@@ -194,16 +190,8 @@ class KeyedStreams:
         elif stamp is not None:
             raise ValueError("this stream does not decay by time: give no time stamp")
         if new:
-            for stat in self.stats:
-                self.st[stat] = _grown(self.st[stat], n_keys * self.lanes[stat])
-        out = {}
-        for stat, family, lanes, pairs, base, a, ignore_na, adjust, kind, minp in self._plan():
-            xs, ys = ([x[i] for i in pairs[0]], [x[j] for j in pairs[1]]) if pairs else (x, x)
-            d = base ** d_halflives if self.timed else base
-            out[stat] = _steps.step_lanes(family, self._contiguous(stat),
-                                          list(range(code * lanes, code * lanes + lanes)),
-                                          xs, ys, d, a, adjust, ignore_na, self.timed, kind,
-                                          minp)
+            self._grow(n_keys)
+        out = self._step_row(code, x, d_halflives)
         if new:
             self.codes[key] = code
             self.keys.append(key)
@@ -214,6 +202,24 @@ class KeyedStreams:
                 self.last, self.seen = _grown(self.last, n_keys), _grown(self.seen, n_keys)
             self.last[code], self.seen[code] = value, True
             self.time_kind = kind_
+        return out
+
+    def _grow(self, n_keys: int) -> None:
+        for stat in self.stats:
+            self.st[stat] = _grown(self.st[stat], n_keys * self.lanes[stat])
+
+    def _step_row(self, code: int, x: list[float], d_halflives: float
+                  ) -> dict[str, list[float]]:
+        """One checked row of key ``code`` through the compiled steps, every statistic:
+        their lanes' values."""
+        out = {}
+        for stat, family, lanes, pairs, base, a, ignore_na, adjust, kind, minp in self._plan():
+            xs, ys = ([x[i] for i in pairs[0]], [x[j] for j in pairs[1]]) if pairs else (x, x)
+            d = base ** d_halflives if self.timed else base
+            out[stat] = _steps.step_lanes(family, self._contiguous(stat),
+                                          list(range(code * lanes, code * lanes + lanes)),
+                                          xs, ys, d, a, adjust, ignore_na, self.timed, kind,
+                                          minp)
         return out
 
     def _contiguous(self, stat: str) -> np.ndarray:

@@ -69,3 +69,14 @@ def test_a_subclass_that_overrides_update_keeps_its_own():
     assert seen == [1.0, 2.0, 4.0]
     assert acc.value == ss.EWVar(beta=0.5).update_many([1.0, 2.0, 4.0])[-1]
     assert acc.copy().value == acc.value
+
+
+def test_a_pickle_from_before_the_stepper_continues():
+    # such a pickle held the scalar state as a list (and a _fast flag) in __dict__
+    acc = ss.EWVar(beta=0.5)
+    acc.update_many([1.0, 2.0, 4.0])
+    old = dict(acc.__getstate__(), _st=acc.__getstate__()["_st"].tolist(), _fast=False)
+    restored = object.__new__(ss.EWVar)
+    restored.__setstate__(old)
+    restored.update(3.0)
+    assert restored.value == ss.EWVar(beta=0.5).update_many([1.0, 2.0, 4.0, 3.0])[-1]
