@@ -467,37 +467,36 @@ class OnlineSmoother:
         ...                times="t").update(frame).iloc[-1].to_dict() == r
         True
         """
-        if self._schema is None:
-            self._schema = self._record_schema(values)
-        schema = self._schema
-        x = schema.record(values)
-        if len(self._by) == 1 and type(key) is str:  # the usual key: plain_key leaves it
-            pass
-        elif self._by:
-            if key is None and len(self._by) > 1:
-                raise ValueError(f"this stream is keyed by {self._by}: give the record's key")
-            if len(self._by) > 1:
-                if not isinstance(key, tuple) or len(key) != len(self._by):
-                    raise ValueError(f"key must be a tuple of {len(self._by)} values "
-                                     f"({self._by}), got {key!r}")
-                key = tuple(plain_key(k) for k in key)
-            else:
-                key = plain_key(key)
-        elif key is not None:
-            raise ValueError("this stream has no by=: give no key")
-        else:
-            key = ()
-        streams = self._new_streams() if self._streams is None else self._streams
-        try:
-            out = streams.record(x, key, time, schema.names)
+        first = self._streams is None
+        try:  # nothing is kept of a refused first record, not even its columns
+            if self._schema is None:
+                self._schema = self._record_schema(values)
+            x = self._schema.record(values)
+            streams = self._new_streams() if self._streams is None else self._streams
+            out = streams.record(x, self._record_key(key), time, self._schema.names)
         except Exception:
-            if self._streams is None:
+            if first:
                 self.reset()
             raise
         self._streams = streams
         if self._labels is None:
-            self._labels = self._record_labels(schema)
+            self._labels = self._record_labels(self._schema)
         return {label: out[stat][lane] for stat, lane, label in self._labels}
+
+    def _record_key(self, key: Any) -> Hashable:
+        """A record's key as the frame path has it (``()`` without ``by``)."""
+        if len(self._by) == 1 and type(key) is str:  # the usual key: plain_key leaves it
+            return key
+        if not self._by:
+            if key is not None:
+                raise ValueError("this stream has no by=: give no key")
+            return ()
+        if len(self._by) == 1:
+            return plain_key(key)
+        if not isinstance(key, tuple) or len(key) != len(self._by):
+            raise ValueError(f"this stream is keyed by {self._by}: the key must be a tuple of "
+                             f"{len(self._by)} values, got {key!r}")
+        return tuple(plain_key(k) for k in key)
 
     def _record_schema(self, values: Any) -> ChunkSchema:
         if self._columns is not None:

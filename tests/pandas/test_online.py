@@ -299,3 +299,14 @@ def test_records_before_any_chunk_need_their_columns_and_keys():
     np.testing.assert_array_equal(out[["x", "y"]].to_numpy(), want.iloc[1:].to_numpy())
     with pytest.raises(ValueError, match="chunk has no column 'y'"):
         sm.update(pd.DataFrame({"sensor": ["a"], "x": [3.0]}))
+
+
+def test_a_refused_first_record_fixes_nothing():
+    sm = ss.OnlineSmoother(beta=0.5, by=["site", "sensor"])
+    with pytest.raises(ValueError, match="tuple of 2 values"):
+        sm.update_record({"x": 1.0}, key="north")
+    with pytest.raises(TypeError, match="column 'x' must be a number"):
+        sm.update_record({"x": "1.0"}, key=("north", 1))
+    # the columns were not fixed by the refused records
+    assert sm.update_record({"y": 2.0}, key=("north", 1)) == {"y": 2.0}
+    assert sm.keys == [("north", 1)]
