@@ -105,14 +105,14 @@ def test_every_statistic_has_its_registry_rows():
 
 
 def test_the_family_table_agrees_with_the_states_and_the_kernels():
-    from streamstats._core import kernels
+    from streamstats._core import _steps, kernels
     from streamstats._core.families import FAMILIES
     from tests.registry import CASES
 
     for name, family in FAMILIES.items():
         assert family.state._fields[-4:] == ("count", "missing", "t_first", "t_last")
         assert kernels.N_FIELDS[name] == family.rows == len(family.fields) + 2
-        assert name in kernels.SCANS and name in kernels.GROUPED_SCANS
+        assert name in kernels.SCANS and name in _steps.FAMILIES
     values = {}
     for case in CASES:
         acc = case.make(beta=0.5)

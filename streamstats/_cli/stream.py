@@ -37,8 +37,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pa_csv
-from numba import njit
 
+from .._core import _steps
 from .._core.decay import is_duration
 from .._pandas.frame import MISSING_KEY, plain_key
 from .._pandas.online import OnlineSmoother
@@ -819,18 +819,12 @@ class _LineIndex:
         return b"".join(pieces), [r for _, _, r in broken]
 
 
-@njit(cache=True, nogil=True)
-def _late_rows(t, codes, last, keep):
+def _late_rows(t: np.ndarray, codes: np.ndarray, last: np.ndarray, keep: np.ndarray
+               ) -> np.ndarray:
     """Kept rows whose stamp is before their key's last one (``last`` per code, the
     missing key last; updated as rows go by)."""
-    late = np.zeros(t.shape[0], dtype=np.bool_)
-    for i in range(t.shape[0]):
-        if keep[i]:
-            c = codes[i]
-            if t[i] < last[c]:
-                late[i] = True
-            else:
-                last[c] = t[i]
+    late = np.empty(t.shape[0], dtype=bool)
+    _steps.late_rows(t, codes, last, np.ascontiguousarray(keep, dtype=bool), late)
     return late
 
 

@@ -426,6 +426,94 @@ static inline double value_cov(double *st, Py_ssize_t stride, double minp, int k
     return (((cnt >= minp)) ? cov_value_of(s0, s1, s2, s3, s4, s5, s6, kind) : NAN);
 }
 
+
+static Py_ssize_t
+grouped_scan_ewa(Py_ssize_t n, Py_ssize_t k, const char *x, Py_ssize_t xs0, Py_ssize_t xs1,
+    const char *y, Py_ssize_t ys0, Py_ssize_t ys1, const char *codes, Py_ssize_t cs,
+    const char *deltas, Py_ssize_t ds, int timed, double base, double a_const, int adjust,
+    int ignore_na, double *st, Py_ssize_t stride, char *out, Py_ssize_t os0, Py_ssize_t os1,
+    double minp, int kind)
+{
+    for (Py_ssize_t i = 0; i < n; i++) {
+        Py_ssize_t g = *(const Py_ssize_t *)(codes + i * cs) * k;
+        double d = timed ? pow(base, *(const double *)(deltas + i * ds)) : base;
+        for (Py_ssize_t j = 0; j < k; j++) {
+            double *s = st + g + j;
+            if (sample_ewa(s, stride, *(const double *)(x + i * xs0 + j * xs1),
+                           *(const double *)(y + i * ys0 + j * ys1), d, a_const, adjust,
+                           ignore_na, timed, kind) >= 0)
+                return i * k + j;
+            *(double *)(out + i * os0 + j * os1) = value_ewa(s, stride, minp, kind);
+        }
+    }
+    return -1;
+}
+
+static Py_ssize_t
+grouped_scan_mean(Py_ssize_t n, Py_ssize_t k, const char *x, Py_ssize_t xs0, Py_ssize_t xs1,
+    const char *y, Py_ssize_t ys0, Py_ssize_t ys1, const char *codes, Py_ssize_t cs,
+    const char *deltas, Py_ssize_t ds, int timed, double base, double a_const, int adjust,
+    int ignore_na, double *st, Py_ssize_t stride, char *out, Py_ssize_t os0, Py_ssize_t os1,
+    double minp, int kind)
+{
+    for (Py_ssize_t i = 0; i < n; i++) {
+        Py_ssize_t g = *(const Py_ssize_t *)(codes + i * cs) * k;
+        double d = timed ? pow(base, *(const double *)(deltas + i * ds)) : base;
+        for (Py_ssize_t j = 0; j < k; j++) {
+            double *s = st + g + j;
+            if (sample_mean(s, stride, *(const double *)(x + i * xs0 + j * xs1),
+                           *(const double *)(y + i * ys0 + j * ys1), d, a_const, adjust,
+                           ignore_na, timed, kind) >= 0)
+                return i * k + j;
+            *(double *)(out + i * os0 + j * os1) = value_mean(s, stride, minp, kind);
+        }
+    }
+    return -1;
+}
+
+static Py_ssize_t
+grouped_scan_var(Py_ssize_t n, Py_ssize_t k, const char *x, Py_ssize_t xs0, Py_ssize_t xs1,
+    const char *y, Py_ssize_t ys0, Py_ssize_t ys1, const char *codes, Py_ssize_t cs,
+    const char *deltas, Py_ssize_t ds, int timed, double base, double a_const, int adjust,
+    int ignore_na, double *st, Py_ssize_t stride, char *out, Py_ssize_t os0, Py_ssize_t os1,
+    double minp, int kind)
+{
+    for (Py_ssize_t i = 0; i < n; i++) {
+        Py_ssize_t g = *(const Py_ssize_t *)(codes + i * cs) * k;
+        double d = timed ? pow(base, *(const double *)(deltas + i * ds)) : base;
+        for (Py_ssize_t j = 0; j < k; j++) {
+            double *s = st + g + j;
+            if (sample_var(s, stride, *(const double *)(x + i * xs0 + j * xs1),
+                           *(const double *)(y + i * ys0 + j * ys1), d, a_const, adjust,
+                           ignore_na, timed, kind) >= 0)
+                return i * k + j;
+            *(double *)(out + i * os0 + j * os1) = value_var(s, stride, minp, kind);
+        }
+    }
+    return -1;
+}
+
+static Py_ssize_t
+grouped_scan_cov(Py_ssize_t n, Py_ssize_t k, const char *x, Py_ssize_t xs0, Py_ssize_t xs1,
+    const char *y, Py_ssize_t ys0, Py_ssize_t ys1, const char *codes, Py_ssize_t cs,
+    const char *deltas, Py_ssize_t ds, int timed, double base, double a_const, int adjust,
+    int ignore_na, double *st, Py_ssize_t stride, char *out, Py_ssize_t os0, Py_ssize_t os1,
+    double minp, int kind)
+{
+    for (Py_ssize_t i = 0; i < n; i++) {
+        Py_ssize_t g = *(const Py_ssize_t *)(codes + i * cs) * k;
+        double d = timed ? pow(base, *(const double *)(deltas + i * ds)) : base;
+        for (Py_ssize_t j = 0; j < k; j++) {
+            double *s = st + g + j;
+            if (sample_cov(s, stride, *(const double *)(x + i * xs0 + j * xs1),
+                           *(const double *)(y + i * ys0 + j * ys1), d, a_const, adjust,
+                           ignore_na, timed, kind) >= 0)
+                return i * k + j;
+            *(double *)(out + i * os0 + j * os1) = value_cov(s, stride, minp, kind);
+        }
+    }
+    return -1;
+}
 static int sample(int family, double *st, Py_ssize_t stride, double x, double y,
                   double d, double a, int adjust, int ignore_na, int timed, int kind)
 {
@@ -447,6 +535,21 @@ static double value(int family, double *st, Py_ssize_t stride, double minp, int 
     case 3: return value_cov(st, stride, minp, kind);
     }
     return NAN;
+}
+
+static Py_ssize_t scan(int family, Py_ssize_t n, Py_ssize_t k, const char *x,
+    Py_ssize_t xs0, Py_ssize_t xs1, const char *y, Py_ssize_t ys0, Py_ssize_t ys1,
+    const char *codes, Py_ssize_t cs, const char *deltas, Py_ssize_t ds, int timed,
+    double base, double a, int adjust, int ignore_na, double *st, Py_ssize_t stride,
+    char *out, Py_ssize_t os0, Py_ssize_t os1, double minp, int kind)
+{
+    switch (family) {
+    case 0: return grouped_scan_ewa(n, k, x, xs0, xs1, y, ys0, ys1, codes, cs, deltas, ds, timed, base, a, adjust, ignore_na, st, stride, out, os0, os1, minp, kind);
+    case 1: return grouped_scan_mean(n, k, x, xs0, xs1, y, ys0, ys1, codes, cs, deltas, ds, timed, base, a, adjust, ignore_na, st, stride, out, os0, os1, minp, kind);
+    case 2: return grouped_scan_var(n, k, x, xs0, xs1, y, ys0, ys1, codes, cs, deltas, ds, timed, base, a, adjust, ignore_na, st, stride, out, os0, os1, minp, kind);
+    case 3: return grouped_scan_cov(n, k, x, xs0, xs1, y, ys0, ys1, codes, cs, deltas, ds, timed, base, a, adjust, ignore_na, st, stride, out, os0, os1, minp, kind);
+    }
+    return -2;
 }
 
 /* ---- the extension: a stepper per scalar stream, and the lanes of keyed states ---- */
@@ -741,7 +844,273 @@ value_of(PyObject *module, PyObject *const *args, Py_ssize_t n)
     return PyFloat_FromDouble(v);
 }
 
+/* a buffer of float64 ('d'), intp ('n'), int64 ('q') or bool ('?') items with ndim
+   dimensions; numpy spells native little-endian formats with or without '<', '=' */
+static int
+get_view(PyObject *obj, Py_buffer *view, int ndim, char want, int writable, const char *name)
+{
+    int flags = PyBUF_STRIDES | PyBUF_FORMAT | (writable ? PyBUF_WRITABLE : 0);
+    if (PyObject_GetBuffer(obj, view, flags) < 0)
+        return -1;
+    const char *f = view->format;
+    if (*f == '@' || *f == '=' || (*f == '<' && PY_LITTLE_ENDIAN))
+        f++;
+    int ok = view->ndim == ndim && f[0] != 0 && f[1] == 0;
+    if (ok && want == 'd')
+        ok = f[0] == 'd';
+    else if (ok && (want == 'n' || want == 'q'))
+        ok = (f[0] == 'l' || f[0] == 'q' || f[0] == 'n') && view->itemsize == 8;
+    else if (ok)
+        ok = f[0] == want;
+    if (!ok) {
+        PyErr_Format(PyExc_TypeError, "%s: expected a %d-D array of '%c' items, got format '%s'",
+                     name, ndim, want, view->format);
+        PyBuffer_Release(view);
+        return -1;
+    }
+    return 0;
+}
+
+/* grouped_scan(family, x, y, codes, deltas, base, a, adjust, ignore_na, st, out, minp,
+   kind): the kernels' GROUPED_SCANS in C (see streamstats._core.kernels): -1, or the
+   flat index of the first infinite sample. st must be C-contiguous. */
+static PyObject *
+grouped_scan(PyObject *module, PyObject *const *args, Py_ssize_t n)
+{
+    if (n != 13) {
+        PyErr_SetString(PyExc_TypeError, "grouped_scan takes 13 arguments");
+        return NULL;
+    }
+    int family = (int)PyLong_AsLong(args[0]);
+    double base = PyFloat_AsDouble(args[5]), a = PyFloat_AsDouble(args[6]);
+    int adjust = PyObject_IsTrue(args[7]), ignore_na = PyObject_IsTrue(args[8]);
+    double minp = PyFloat_AsDouble(args[11]);
+    int kind = (int)PyLong_AsLong(args[12]);
+    if (PyErr_Occurred() || adjust < 0 || ignore_na < 0)
+        return NULL;
+    Py_buffer x, y, codes, deltas, st, out;
+    PyObject *result = NULL;
+    if (get_view(args[1], &x, 2, 'd', 0, "x") < 0)
+        return NULL;
+    if (get_view(args[2], &y, 2, 'd', 0, "y") < 0)
+        goto free_x;
+    if (get_view(args[3], &codes, 1, 'n', 0, "codes") < 0)
+        goto free_y;
+    if (get_view(args[4], &deltas, 1, 'd', 0, "deltas") < 0)
+        goto free_codes;
+    if (get_view(args[9], &st, 2, 'd', 1, "st") < 0)
+        goto free_deltas;
+    if (get_view(args[10], &out, 2, 'd', 1, "out") < 0)
+        goto free_st;
+    Py_ssize_t rows = x.shape[0], k = x.shape[1];
+    int timed = deltas.shape[0] > 0;
+    if (!PyBuffer_IsContiguous(&st, 'C') || y.shape[0] != rows || y.shape[1] != k
+            || codes.shape[0] != rows || (timed && deltas.shape[0] != rows)
+            || out.shape[0] != rows || out.shape[1] != k) {
+        PyErr_SetString(PyExc_ValueError, "grouped_scan: shapes do not agree");
+        goto free_out;
+    }
+    Py_ssize_t bad;
+    Py_BEGIN_ALLOW_THREADS
+    bad = scan(family, rows, k, x.buf, x.strides[0], x.strides[1], y.buf, y.strides[0],
+               y.strides[1], codes.buf, codes.strides[0], deltas.buf,
+               timed ? deltas.strides[0] : 0, timed, base, a, adjust, ignore_na, st.buf,
+               st.shape[1], out.buf, out.strides[0], out.strides[1], minp, kind);
+    Py_END_ALLOW_THREADS
+    result = PyLong_FromSsize_t(bad);
+free_out:
+    PyBuffer_Release(&out);
+free_st:
+    PyBuffer_Release(&st);
+free_deltas:
+    PyBuffer_Release(&deltas);
+free_codes:
+    PyBuffer_Release(&codes);
+free_y:
+    PyBuffer_Release(&y);
+free_x:
+    PyBuffer_Release(&x);
+    return result;
+}
+
+/* group_deltas(values, codes, last, seen, unit, deltas): the elapsed time before each
+   row since its group's previous row, in units of `unit` (0 for a group's first);
+   last (as values: float64 or int64) and seen (bool) are updated in place. Returns
+   the first row whose stamp goes back, or -1. */
+static PyObject *
+group_deltas(PyObject *module, PyObject *const *args, Py_ssize_t n)
+{
+    if (n != 6) {
+        PyErr_SetString(PyExc_TypeError, "group_deltas takes 6 arguments");
+        return NULL;
+    }
+    double unit = PyFloat_AsDouble(args[4]);
+    if (PyErr_Occurred())
+        return NULL;
+    Py_buffer values, codes, last, seen, deltas;
+    PyObject *result = NULL;
+    char kind = 'd';
+    if (PyObject_GetBuffer(args[0], &values, PyBUF_STRIDES | PyBUF_FORMAT) < 0)
+        return NULL;
+    {
+        const char *f = values.format;
+        if (*f == '@' || *f == '=' || (*f == '<' && PY_LITTLE_ENDIAN))
+            f++;
+        kind = f[0] == 'd' ? 'd' : 'q';
+    }
+    PyBuffer_Release(&values);
+    if (get_view(args[0], &values, 1, kind, 0, "values") < 0)
+        return NULL;
+    if (get_view(args[1], &codes, 1, 'n', 0, "codes") < 0)
+        goto free_values;
+    if (get_view(args[2], &last, 1, kind, 1, "last") < 0)
+        goto free_codes;
+    if (get_view(args[3], &seen, 1, '?', 1, "seen") < 0)
+        goto free_last;
+    if (get_view(args[5], &deltas, 1, 'd', 1, "deltas") < 0)
+        goto free_seen;
+    Py_ssize_t rows = values.shape[0], bad = -1;
+    if (codes.shape[0] != rows || deltas.shape[0] != rows) {
+        PyErr_SetString(PyExc_ValueError, "group_deltas: shapes do not agree");
+        goto free_deltas;
+    }
+    for (Py_ssize_t i = 0; i < rows; i++) {
+        Py_ssize_t g = *(const Py_ssize_t *)((char *)codes.buf + i * codes.strides[0]);
+        if (g < 0 || g >= last.shape[0] || g >= seen.shape[0]) {
+            PyErr_SetString(PyExc_IndexError, "group_deltas: code out of range");
+            goto free_deltas;
+        }
+        char *seen_g = (char *)seen.buf + g * seen.strides[0];
+        char *last_g = (char *)last.buf + g * last.strides[0];
+        char *value_i = (char *)values.buf + i * values.strides[0];
+        double *delta_i = (double *)((char *)deltas.buf + i * deltas.strides[0]);
+        if (kind == 'd') {
+            double v = *(double *)value_i, l = *(double *)last_g;
+            if (*seen_g) {
+                if (v < l) {
+                    bad = i;
+                    break;
+                }
+                *delta_i = (v - l) / unit;
+            } else {
+                *delta_i = 0.0;
+                *seen_g = 1;
+            }
+            *(double *)last_g = v;
+        } else {
+            long long v = *(long long *)value_i, l = *(long long *)last_g;
+            if (*seen_g) {
+                if (v < l) {
+                    bad = i;
+                    break;
+                }
+                *delta_i = (double)(v - l) / unit;
+            } else {
+                *delta_i = 0.0;
+                *seen_g = 1;
+            }
+            *(long long *)last_g = v;
+        }
+    }
+    result = PyLong_FromSsize_t(bad);
+free_deltas:
+    PyBuffer_Release(&deltas);
+free_seen:
+    PyBuffer_Release(&seen);
+free_last:
+    PyBuffer_Release(&last);
+free_codes:
+    PyBuffer_Release(&codes);
+free_values:
+    PyBuffer_Release(&values);
+    return result;
+}
+
+/* late_rows(t, codes, last, keep, late): marks late[i] for the kept rows whose stamp
+   (float64 or int64, as last) is before the last kept stamp of their group
+   (codes[i] == -1: the last slot of `last`); `last` is updated as rows go by. */
+static PyObject *
+late_rows(PyObject *module, PyObject *const *args, Py_ssize_t n)
+{
+    if (n != 5) {
+        PyErr_SetString(PyExc_TypeError, "late_rows takes 5 arguments");
+        return NULL;
+    }
+    Py_buffer t, codes, last, keep, late;
+    PyObject *result = NULL;
+    char kind = 'q';
+    if (PyObject_GetBuffer(args[0], &t, PyBUF_STRIDES | PyBUF_FORMAT) < 0)
+        return NULL;
+    {
+        const char *f = t.format;
+        if (*f == '@' || *f == '=' || (*f == '<' && PY_LITTLE_ENDIAN))
+            f++;
+        kind = f[0] == 'd' ? 'd' : 'q';
+    }
+    PyBuffer_Release(&t);
+    if (get_view(args[0], &t, 1, kind, 0, "t") < 0)
+        return NULL;
+    if (get_view(args[1], &codes, 1, 'n', 0, "codes") < 0)
+        goto free_t;
+    if (get_view(args[2], &last, 1, kind, 1, "last") < 0)
+        goto free_codes;
+    if (get_view(args[3], &keep, 1, '?', 0, "keep") < 0)
+        goto free_last;
+    if (get_view(args[4], &late, 1, '?', 1, "late") < 0)
+        goto free_keep;
+    Py_ssize_t rows = t.shape[0], slots = last.shape[0];
+    if (codes.shape[0] != rows || keep.shape[0] != rows || late.shape[0] != rows) {
+        PyErr_SetString(PyExc_ValueError, "late_rows: shapes do not agree");
+        goto free_late;
+    }
+    for (Py_ssize_t i = 0; i < rows; i++) {
+        char *late_i = (char *)late.buf + i * late.strides[0];
+        *late_i = 0;
+        if (!*((char *)keep.buf + i * keep.strides[0]))
+            continue;
+        Py_ssize_t c = *(const Py_ssize_t *)((char *)codes.buf + i * codes.strides[0]);
+        if (c < 0)
+            c += slots;
+        if (c < 0 || c >= slots) {
+            PyErr_SetString(PyExc_IndexError, "late_rows: code out of range");
+            goto free_late;
+        }
+        char *last_c = (char *)last.buf + c * last.strides[0];
+        char *t_i = (char *)t.buf + i * t.strides[0];
+        if (kind == 'd') {
+            if (*(double *)t_i < *(double *)last_c)
+                *late_i = 1;
+            else
+                *(double *)last_c = *(double *)t_i;
+        } else {
+            if (*(long long *)t_i < *(long long *)last_c)
+                *late_i = 1;
+            else
+                *(long long *)last_c = *(long long *)t_i;
+        }
+    }
+    Py_INCREF(Py_None);
+    result = Py_None;
+free_late:
+    PyBuffer_Release(&late);
+free_keep:
+    PyBuffer_Release(&keep);
+free_last:
+    PyBuffer_Release(&last);
+free_codes:
+    PyBuffer_Release(&codes);
+free_t:
+    PyBuffer_Release(&t);
+    return result;
+}
+
 static PyMethodDef module_methods[] = {
+    {"late_rows", (PyCFunction)(void (*)(void))late_rows, METH_FASTCALL,
+     "the kept rows whose stamp is before their group's last"},
+    {"grouped_scan", (PyCFunction)(void (*)(void))grouped_scan, METH_FASTCALL,
+     "the grouped scan: one state per group, rows of any group interleaved"},
+    {"group_deltas", (PyCFunction)(void (*)(void))group_deltas, METH_FASTCALL,
+     "elapsed time per row since its group's previous row"},
     {"step_lanes", (PyCFunction)(void (*)(void))step_lanes, METH_FASTCALL,
      "one sample into given lanes of a keyed state; returns their values"},
     {"value_of", (PyCFunction)(void (*)(void))value_of, METH_FASTCALL,

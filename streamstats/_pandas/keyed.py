@@ -1,12 +1,12 @@
 """Many independent streams at once: one state per key, rows of any key interleaved.
 
 ``KeyedStreams`` holds, for each statistic, the states of every key side by side
-(``(fields, keys * lanes)``) and runs chunks through the grouped scans of
-``_core.kernels``, which apply the same one-sample steps as every other scan. A chunk
-is checked whole (keys, time order, finite values) before any state is touched, so
-a bad chunk leaves the states as they were; the scans then update them in place.
-``record`` takes one row without arrays: the compiled one-sample steps of
-``_core._steps`` (the same rules) on the same states, checked the same way.
+(``(fields, keys * lanes)``) and runs chunks through the grouped scan of the compiled
+steps (``_core._steps``: the rules and lane template of the Numba kernels, in C,
+which spares a process Numba's start-up of a few tenths of a second). A chunk is
+checked whole (keys, time order, finite values) before any state is touched, so a
+bad chunk leaves the states as they were; the scan then updates them in place.
+``record`` takes one row without arrays, through the same steps, checked the same way.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .._core import _steps, kernels
+from .._core import _steps
 from .._core.checks import check_state_fields
 from .._core.families import Spec
 from .._core.times import halflife_unit, show_time, stamps_of_kind, time_scalar
@@ -101,7 +101,7 @@ class KeyedStreams:
         deltas = np.empty(codes.shape[0])
         assert self.halflife_seconds is not None  # checked by Spec.check_times
         unit = halflife_unit(self.halflife_seconds, kind)
-        bad = kernels.group_deltas(values, codes, self.last, self.seen, unit, deltas)
+        bad = _steps.group_deltas(values, codes, self.last, self.seen, unit, deltas)
         if bad >= 0:
             self.last[touched], self.seen[touched] = saved
             c = int(codes[bad])
@@ -146,9 +146,10 @@ class KeyedStreams:
                     xs = ys = x
                 base, a, ignore_na = spec.rates(self.timed)
                 out[stat] = np.empty((n, lanes))
-                kernels.GROUPED_SCANS[spec.family.name](
-                    xs, ys, codes, deltas, base, a, spec.adjust, ignore_na, self.st[stat],
-                    out[stat], spec.min_count, spec.kind,
+                _steps.grouped_scan(
+                    _FAMILY_CODE[spec.family.name], xs, ys, codes, deltas, base, a,
+                    spec.adjust, ignore_na, self._contiguous(stat), out[stat], spec.min_count,
+                    spec.kind,
                 )
         for key in new:
             self.codes[key] = len(self.keys)

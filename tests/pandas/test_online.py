@@ -310,3 +310,20 @@ def test_a_refused_first_record_fixes_nothing():
     # the columns were not fixed by the refused records
     assert sm.update_record({"y": 2.0}, key=("north", 1)) == {"y": 2.0}
     assert sm.keys == [("north", 1)]
+
+
+# (the zero-started mean counts samples: it takes no time stamps)
+ALONE = [(s, o, timed) for s, o in CASES for timed in (False, True)
+         if not (timed and o.get("bias_correction") is False)]
+
+
+@pytest.mark.parametrize("stat, options, timed", ALONE,
+                         ids=[f"{s}-{o}-{'timed' if t else 'rows'}" for s, o, t in ALONE])
+def test_each_keys_rows_equal_that_key_alone_bit_for_bit(stat, options, timed):
+    # the keyed path (the compiled grouped scan) against the unkeyed one (the Numba scan)
+    df = _frame(120, 3)
+    keyed = _batch(df, stat, options, True, timed)
+    for key in df["sensor"].unique():
+        rows = df[df["sensor"] == key]
+        alone = _batch(rows, stat, options, False, timed)
+        pd.testing.assert_frame_equal(keyed.loc[rows.index], alone, check_exact=True)

@@ -11,12 +11,11 @@ generated from one template, so a formula exists once; there are two shapes:
     one step per row); the decay of row ``i`` is ``base ** deltas[i]`` or ``base``.
     ``out`` receives the value after every row (``(0, 0)``: skip).
 
-``GROUPED_SCANS[family](x, y, codes, deltas, base, a_const, adjust, ignore_na, st, out,
-minp, kind)``
-    The same with one state per group: row ``i`` belongs to group ``codes[i]``,
-    whose state is lanes ``codes[i] * k ... codes[i] * k + k - 1`` of ``st``; rows of
-    different groups may interleave. ``out`` is always written. ``group_deltas``
-    makes its ``deltas``: the elapsed time since the row's group's previous row.
+The same scan with one state per group (row ``i`` belongs to group ``codes[i]``,
+whose state is lanes ``codes[i] * k ... codes[i] * k + k - 1`` of ``st``) is compiled
+C, generated from the same rules and lane template by ``cgen``:
+``_core._steps.grouped_scan`` and its ``group_deltas``. The keyed streams use it, and
+so run without Numba's start-up (a few tenths of a second in every process).
 
 ``LANE_SCANS[family](x, y, base, a_const, ignore_na, st, out, minp, kind)``
     Exactly ``LANES`` lanes with the state held in local variables, the loop over
@@ -47,13 +46,11 @@ from __future__ import annotations
 from .codegen import FAMILY_NAMES, LANES, N_FIELDS
 from .loader import load_kernels
 
-__all__ = ["SCANS", "GROUPED_SCANS", "group_deltas", "LANE_SCANS", "LANE_FIXUPS", "FINALIZE",
+__all__ = ["SCANS", "LANE_SCANS", "LANE_FIXUPS", "FINALIZE",
            "LANES", "N_FIELDS"]
 
 _generated = load_kernels()
 SCANS = {f: getattr(_generated, f"scan_{f}") for f in FAMILY_NAMES}
-GROUPED_SCANS = {f: getattr(_generated, f"grouped_scan_{f}") for f in FAMILY_NAMES}
-group_deltas = _generated.group_deltas
 LANE_SCANS = {f: getattr(_generated, f"lane_scan_{f}") for f in FAMILY_NAMES}
 LANE_FIXUPS = {f: getattr(_generated, f"lane_fixup_{f}") for f in FAMILY_NAMES}
 FINALIZE = {f: getattr(_generated, f"finalize_{f}") for f in FAMILY_NAMES}

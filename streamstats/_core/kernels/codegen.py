@@ -59,51 +59,24 @@ def _value(family: str, f: list[str], cnt: str) -> str:
     return f"{_VALUE[family]}({', '.join(f)}, kind) if {cnt} >= minp else np.nan"
 
 
-def _scan_source(family: str, grouped: bool = False) -> str:
-    """The sequential scan; ``grouped``: each row's state is that of its group,
-    lanes ``codes[i] * k + j`` of ``st``."""
+def _scan_source(family: str) -> str:
+    """The sequential scan (its grouped twin, one state per key, is in ``cgen``)."""
     nf = len(_FAMILIES[family][0])
     f = [f"s{i}" for i in range(nf)]
-    lane = "g + j" if grouped else "j"
     fields = [*f, "cnt", "miss"]
-    load = "".join(f"            {v} = st[{i}, {lane}]\n" for i, v in enumerate(fields))
-    store = "".join(f"            st[{i}, {lane}] = {v}\n" for i, v in enumerate(fields))
-    name, codes = ("grouped_scan", "codes, ") if grouped else ("scan", "")
+    load = "".join(f"            {v} = st[{i}, j]\n" for i, v in enumerate(fields))
+    store = "".join(f"            st[{i}, j] = {v}\n" for i, v in enumerate(fields))
     return f"""
-def {name}_{family}(x, y, {codes}deltas, base, a_const, adjust, ignore_na, st, out, minp, kind):
+def scan_{family}(x, y, deltas, base, a_const, adjust, ignore_na, st, out, minp, kind):
     n, k = x.shape
     write = out.shape[0] > 0
     timed = deltas.shape[0] > 0
     for i in range(n):
-        {"g = codes[i] * k" if grouped else "pass"}
         d = base ** deltas[i] if timed else base
         a = a_const if adjust else 1.0 - d
         for j in range(k):
 {load}{_lane_body(family, "j", f, "cnt", "miss", "            ", True)}{store}            if write:
                 out[i, j] = {_value(family, f, "cnt")}
-    return -1
-"""
-
-
-def _grouped_scan_source(family: str) -> str:
-    return _scan_source(family, grouped=True)
-
-
-_GROUP_DELTAS = """
-@jit
-def group_deltas(values, codes, last, seen, unit, deltas):
-    # elapsed time before each row since its group's previous row, in halflives;
-    # last/seen are updated in place; returns the first row going back, or -1
-    for i in range(values.shape[0]):
-        g = codes[i]
-        if seen[g]:
-            if values[i] < last[g]:
-                return i
-            deltas[i] = (values[i] - last[g]) / unit
-        else:
-            deltas[i] = 0.0
-            seen[g] = True
-        last[g] = values[i]
     return -1
 """
 
@@ -190,10 +163,9 @@ def module_source(cache: bool) -> str:
         f'jit = njit(cache={cache}, nogil=True, error_model="numpy")',
         *(f"{n} = inline(rules.{n})" for n in steps),
     ]
-    makers = (_scan_source, _grouped_scan_source, _lane_scan_source, _lane_fixup_source,
-              _finalize_source)
+    makers = (_scan_source, _lane_scan_source, _lane_fixup_source, _finalize_source)
     kernels = ["\n@jit" + make(family) for make in makers for family in _FAMILIES]
-    return "\n".join(head) + "\n" + "".join(kernels) + _GROUP_DELTAS
+    return "\n".join(head) + "\n" + "".join(kernels)
 
 
 FAMILY_NAMES = tuple(_FAMILIES)
