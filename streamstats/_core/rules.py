@@ -1,9 +1,10 @@
 """One-sample update rules, written once.
 
-These are plain Python functions of floats. ``_core.kernels`` compiles them with Numba
-(``inline="always"``) into the array scans, and the accumulators call them as they
-are for a single scalar sample, so both paths run the very same IEEE operations in
-the same order: ``update_many`` equals a loop of ``update`` bit for bit.
+These are plain Python functions of floats (no Numba here: importing the package does
+not start it). ``_core.kernels`` compiles them with Numba (``inline="always"``) into
+the array scans, and ``kernels.cgen`` translates them to C for one sample at a time
+and the keyed scans, so every path runs the very same IEEE operations in the same
+order: ``update_many`` equals a loop of ``update`` bit for bit.
 
 Each step takes the decay ``d`` of the past for this row and the weight ``a`` of the
 new sample. With ``adjust=True`` (pandas' default, the bias-corrected form) the
@@ -25,8 +26,6 @@ cancels, not even after a long gap.
 from __future__ import annotations
 
 import math
-
-from numba.extending import register_jitable
 
 __all__ = [
     "ewa_step",
@@ -154,7 +153,6 @@ def cov_value_of(mx, my, cxx, cyy, cxy, w, dd, kind: int) -> float:
     return var_value(cxy, w, dd, kind == 1)
 
 
-@register_jitable(inline="always", error_model="numpy")
 def var_value(c: float, w: float, dd: float, bias: bool) -> float:
     """Biased variance, or unbiased with pandas' factor ``S1**2 / (S1**2 - S2)``."""
     if bias:
@@ -164,7 +162,6 @@ def var_value(c: float, w: float, dd: float, bias: bool) -> float:
     return math.nan
 
 
-@register_jitable(inline="always", error_model="numpy")
 def corr_value(cxx: float, cyy: float, cxy: float) -> float:
     """Correlation from the biased moments (the bias factor cancels); NaN where a
     variance is 0, as pandas gives."""

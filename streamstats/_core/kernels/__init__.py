@@ -43,14 +43,30 @@ sample; the caller then raises and keeps its old state.
 
 from __future__ import annotations
 
+import threading
+from typing import Any
+
 from .codegen import FAMILY_NAMES, LANES, N_FIELDS
-from .loader import load_kernels
 
-__all__ = ["SCANS", "LANE_SCANS", "LANE_FIXUPS", "FINALIZE",
-           "LANES", "N_FIELDS"]
+__all__ = ["SCANS", "LANE_SCANS", "LANE_FIXUPS", "FINALIZE", "LANES", "N_FIELDS"]
 
-_generated = load_kernels()
-SCANS = {f: getattr(_generated, f"scan_{f}") for f in FAMILY_NAMES}
-LANE_SCANS = {f: getattr(_generated, f"lane_scan_{f}") for f in FAMILY_NAMES}
-LANE_FIXUPS = {f: getattr(_generated, f"lane_fixup_{f}") for f in FAMILY_NAMES}
-FINALIZE = {f: getattr(_generated, f"finalize_{f}") for f in FAMILY_NAMES}
+# table -> the prefix of its kernels in the generated module
+_TABLES = {"SCANS": "scan", "LANE_SCANS": "lane_scan", "LANE_FIXUPS": "lane_fixup",
+           "FINALIZE": "finalize"}
+_lock = threading.Lock()
+
+
+def __getattr__(name: str) -> Any:
+    """The tables, loaded at their first use: a process that only steps one sample at a
+    time or by key (the compiled steps) never imports Numba."""
+    if name not in _TABLES:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    with _lock:
+        if name not in globals():
+            from .loader import load_kernels
+
+            generated = load_kernels()
+            for table, prefix in _TABLES.items():
+                globals()[table] = {f: getattr(generated, f"{prefix}_{f}")
+                                    for f in FAMILY_NAMES}
+    return globals()[name]
