@@ -474,7 +474,7 @@ class _Writer:
     def _format(self, table: Any) -> bytes:
         """CSV lines of a table, the two halves formatted side by side (pyarrow's
         writer releases the GIL; formatting floats is the stream's largest cost)."""
-        if table.num_rows < 50_000:
+        if table.num_rows < 10_000:
             return to_csv(table)
         half = table.num_rows // 2
         second = self.pool.submit(to_csv, table.slice(half))
