@@ -755,6 +755,29 @@ static PyTypeObject StepperType = {
     .tp_as_buffer = &stepper_buffer,
 };
 
+/* a buffer format without its byte-order prefix where that is this machine's own
+   (numpy spells native little-endian float64 "<d", "=d" or "d") */
+static const char *
+native_format(const char *f)
+{
+    if (*f == '@' || *f == '=' || (*f == '<' && PY_LITTLE_ENDIAN))
+        f++;
+    return f;
+}
+
+/* whether time stamps are float64 seconds ('d') or int64 nanoseconds ('q'); 0 and an
+   exception if obj has no buffer */
+static char
+stamp_kind(PyObject *obj)
+{
+    Py_buffer view;
+    if (PyObject_GetBuffer(obj, &view, PyBUF_STRIDES | PyBUF_FORMAT) < 0)
+        return 0;
+    char kind = native_format(view.format)[0] == 'd' ? 'd' : 'q';
+    PyBuffer_Release(&view);
+    return kind;
+}
+
 /* step_lanes(family, st, lanes, xs, ys, d, a, adjust, ignore_na, timed, kind, minp):
    one sample into each lane of a (rows, lanes) C-contiguous float64 state, the
    lanes' values returned as a list. The caller has checked the samples (finite or
@@ -784,10 +807,7 @@ step_lanes(PyObject *module, PyObject *const *args, Py_ssize_t n)
     if (PyObject_GetBuffer(args[1], &view, PyBUF_C_CONTIGUOUS | PyBUF_WRITABLE | PyBUF_FORMAT) < 0)
         return NULL;
     PyObject *result = NULL;
-    const char *format = view.format;  /* numpy may spell float64 "<d" or "=d" */
-    if (*format == '@' || *format == '=' || (*format == '<' && PY_LITTLE_ENDIAN))
-        format++;
-    if (view.ndim != 2 || strcmp(format, "d") != 0) {
+    if (view.ndim != 2 || strcmp(native_format(view.format), "d") != 0) {
         PyErr_SetString(PyExc_ValueError, "step_lanes: the state must be 2-D float64");
         goto done;
     }
@@ -845,16 +865,14 @@ value_of(PyObject *module, PyObject *const *args, Py_ssize_t n)
 }
 
 /* a buffer of float64 ('d'), intp ('n'), int64 ('q') or bool ('?') items with ndim
-   dimensions; numpy spells native little-endian formats with or without '<', '=' */
+   dimensions */
 static int
 get_view(PyObject *obj, Py_buffer *view, int ndim, char want, int writable, const char *name)
 {
     int flags = PyBUF_STRIDES | PyBUF_FORMAT | (writable ? PyBUF_WRITABLE : 0);
     if (PyObject_GetBuffer(obj, view, flags) < 0)
         return -1;
-    const char *f = view->format;
-    if (*f == '@' || *f == '=' || (*f == '<' && PY_LITTLE_ENDIAN))
-        f++;
+    const char *f = native_format(view->format);
     int ok = view->ndim == ndim && f[0] != 0 && f[1] == 0;
     if (ok && want == 'd')
         ok = f[0] == 'd';
@@ -949,16 +967,9 @@ group_deltas(PyObject *module, PyObject *const *args, Py_ssize_t n)
         return NULL;
     Py_buffer values, codes, last, seen, deltas;
     PyObject *result = NULL;
-    char kind = 'd';
-    if (PyObject_GetBuffer(args[0], &values, PyBUF_STRIDES | PyBUF_FORMAT) < 0)
+    char kind = stamp_kind(args[0]);
+    if (kind == 0)
         return NULL;
-    {
-        const char *f = values.format;
-        if (*f == '@' || *f == '=' || (*f == '<' && PY_LITTLE_ENDIAN))
-            f++;
-        kind = f[0] == 'd' ? 'd' : 'q';
-    }
-    PyBuffer_Release(&values);
     if (get_view(args[0], &values, 1, kind, 0, "values") < 0)
         return NULL;
     if (get_view(args[1], &codes, 1, 'n', 0, "codes") < 0)
@@ -1038,16 +1049,9 @@ late_rows(PyObject *module, PyObject *const *args, Py_ssize_t n)
     }
     Py_buffer t, codes, last, keep, late;
     PyObject *result = NULL;
-    char kind = 'q';
-    if (PyObject_GetBuffer(args[0], &t, PyBUF_STRIDES | PyBUF_FORMAT) < 0)
+    char kind = stamp_kind(args[0]);
+    if (kind == 0)
         return NULL;
-    {
-        const char *f = t.format;
-        if (*f == '@' || *f == '=' || (*f == '<' && PY_LITTLE_ENDIAN))
-            f++;
-        kind = f[0] == 'd' ? 'd' : 'q';
-    }
-    PyBuffer_Release(&t);
     if (get_view(args[0], &t, 1, kind, 0, "t") < 0)
         return NULL;
     if (get_view(args[1], &codes, 1, 'n', 0, "codes") < 0)

@@ -149,8 +149,8 @@ def test_empty_input_gives_empty_output():
 def test_kernels_are_cached_on_disk_or_run_uncached(tmp_path):
     """The generated kernels are imported from a file (so Numba caches their machine
     code); without a writable cache directory they still run, uncached."""
-    import os
     import inspect
+    import os
     import subprocess
     import sys
 
