@@ -314,7 +314,20 @@ stepper_call(PyObject *obj, PyObject *const *args, size_t nargsf, PyObject *kwna
             Py_RETURN_NONE;
         }
     }
+    if (self->slow == NULL) {
+        PyErr_SetString(PyExc_TypeError, "Stepper: not initialised");
+        return NULL;
+    }
     return PyObject_Vectorcall(self->slow, args, nargsf, kwnames);
+}
+
+static PyObject *
+stepper_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
+{
+    Stepper *self = (Stepper *)type->tp_alloc(type, 0);
+    if (self != NULL)
+        self->vectorcall = stepper_call;
+    return (PyObject *)self;
 }
 
 static int
@@ -324,6 +337,10 @@ stepper_init(PyObject *obj, PyObject *args, PyObject *kwds)
     static char *names[] = {"family", "rows", "arity", "kind", "adjust", "ignore_na", "d",
                             "a", "slow", NULL};
     PyObject *slow;
+    if (self->exports > 0) {  /* a numpy view of the state is alive: its size is fixed */
+        PyErr_SetString(PyExc_BufferError, "Stepper: cannot re-initialise while viewed");
+        return -1;
+    }
     if (!PyArg_ParseTupleAndKeywords(args, kwds, "iniippddO", names, &self->family,
                                      &self->rows, &self->arity, &self->kind, &self->adjust,
                                      &self->ignore_na, &self->d, &self->a, &slow))
@@ -339,7 +356,6 @@ stepper_init(PyObject *obj, PyObject *args, PyObject *kwds)
     }
     Py_INCREF(slow);
     Py_XSETREF(self->slow, slow);
-    self->vectorcall = stepper_call;
     return 0;
 }
 
@@ -463,7 +479,7 @@ static PyTypeObject StepperType = {
     .tp_doc = "The state of one scalar stream and its compiled one-sample update.",
     .tp_basicsize = sizeof(Stepper),
     .tp_flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_GC | Py_TPFLAGS_HAVE_VECTORCALL,
-    .tp_new = PyType_GenericNew,
+    .tp_new = stepper_new,
     .tp_init = stepper_init,
     .tp_dealloc = stepper_dealloc,
     .tp_traverse = stepper_traverse,
