@@ -565,33 +565,81 @@ typedef struct {
     Py_ssize_t exports;
     double d, a;
     PyObject *slow;        /* update(*samples, t=None) for every other case */
+    PyObject *clock;       /* a stream timed in float seconds: its Clock (else NULL) */
+    double unit, t_base, t_a;  /* then: the halflife in seconds, its rates */
 } Stepper;
 
-/* update(x) / update(x, y) of finite floats (or numpy float64), no time stamp: one sample in C;
-   anything else goes to the slow path, which checks and explains. */
+static PyObject *LAST;  /* "last", interned: the Clock's attribute */
+
+/* the samples of a call, if they are all finite floats (or numpy float64) */
+static int
+finite_samples(Stepper *self, PyObject *const *args, double *x, double *y)
+{
+    if (!PyFloat_Check(args[0]))
+        return 0;
+    *x = *y = PyFloat_AS_DOUBLE(args[0]);
+    if (self->arity == 2) {
+        if (!PyFloat_Check(args[1]))
+            return 0;
+        *y = PyFloat_AS_DOUBLE(args[1]);
+    }
+    return isfinite(*x) && isfinite(*y);
+}
+
+/* a timed call, update(x, t) or update(x, t=t) with t a float not before the clock's
+   last stamp: the decay since it, the sample, and the clock moved on, as the Python
+   method (Clock.elapsed_one, advance_one) does; 1 if done, 0 to take the slow path,
+   -1 on an error */
+static int
+timed_call(Stepper *self, PyObject *const *args, Py_ssize_t n, PyObject *kwnames)
+{
+    PyObject *t;
+    if (kwnames == NULL && n == self->arity + 1)
+        t = args[n - 1];
+    else if (kwnames != NULL && n == self->arity && PyTuple_GET_SIZE(kwnames) == 1
+             && PyUnicode_CompareWithASCIIString(PyTuple_GET_ITEM(kwnames, 0), "t") == 0)
+        t = args[n];
+    else
+        return 0;
+    double x, y;
+    if (!PyFloat_CheckExact(t) || !finite_samples(self, args, &x, &y))
+        return 0;
+    double now = PyFloat_AS_DOUBLE(t);
+    PyObject *last = PyObject_GetAttr(self->clock, LAST);
+    if (last == NULL)
+        return -1;
+    int usable = PyFloat_CheckExact(last) && isfinite(now) && now >= PyFloat_AS_DOUBLE(last);
+    double since = usable ? now - PyFloat_AS_DOUBLE(last) : 0.0;
+    Py_DECREF(last);
+    if (!usable)
+        return 0;
+    sample(self->family, self->st, 1, x, y, pow(self->t_base, since / self->unit), self->t_a,
+           self->adjust, 0, 1, self->kind);
+    return PyObject_SetAttr(self->clock, LAST, t) < 0 ? -1 : 1;
+}
+
+/* update(x) / update(x, y) of finite floats (or numpy float64), without a time stamp
+   or (a stream timed in seconds) with a float one: one sample in C; anything else
+   goes to the slow path, which checks and explains. */
 static PyObject *
 stepper_call(PyObject *obj, PyObject *const *args, size_t nargsf, PyObject *kwnames)
 {
     Stepper *self = (Stepper *)obj;
     Py_ssize_t n = PyVectorcall_NARGS(nargsf);
+    double x, y;
     if (self->active && kwnames == NULL
             && (n == self->arity || (n == self->arity + 1 && args[n - 1] == Py_None))
-            && PyFloat_Check(args[0])) {
-        double x = PyFloat_AS_DOUBLE(args[0]), y = x;
-        int ok = isfinite(x);
-        if (self->arity == 2) {
-            if (PyFloat_Check(args[1])) {
-                y = PyFloat_AS_DOUBLE(args[1]);
-                ok = ok && isfinite(y);
-            } else {
-                ok = 0;
-            }
-        }
-        if (ok) {
-            sample(self->family, self->st, 1, x, y, self->d, self->a, self->adjust,
-                   self->ignore_na, 0, self->kind);
+            && finite_samples(self, args, &x, &y)) {
+        sample(self->family, self->st, 1, x, y, self->d, self->a, self->adjust,
+               self->ignore_na, 0, self->kind);
+        Py_RETURN_NONE;
+    }
+    if (self->clock != NULL) {
+        int done = timed_call(self, args, n, kwnames);
+        if (done < 0)
+            return NULL;
+        if (done)
             Py_RETURN_NONE;
-        }
     }
     if (self->slow == NULL) {
         PyErr_SetString(PyExc_TypeError, "Stepper: not initialised");
@@ -667,6 +715,29 @@ stepper_step(PyObject *obj, PyObject *const *args, Py_ssize_t n)
     return PyLong_FromLong(0);
 }
 
+/* arm_time(clock, unit, base, a): take float time stamps in C for a stream whose
+   Clock is clock (None: not timed in seconds) with halflife unit and rates base, a */
+static PyObject *
+stepper_arm_time(PyObject *obj, PyObject *const *args, Py_ssize_t n)
+{
+    Stepper *self = (Stepper *)obj;
+    if (n != 4) {
+        PyErr_SetString(PyExc_TypeError, "arm_time takes (clock, unit, base, a)");
+        return NULL;
+    }
+    double unit = PyFloat_AsDouble(args[1]), base = PyFloat_AsDouble(args[2]);
+    double a = PyFloat_AsDouble(args[3]);
+    if (PyErr_Occurred())
+        return NULL;
+    PyObject *clock = args[0] == Py_None ? NULL : args[0];
+    Py_XINCREF(clock);
+    Py_XSETREF(self->clock, clock);
+    self->unit = unit;
+    self->t_base = base;
+    self->t_a = a;
+    Py_RETURN_NONE;
+}
+
 static int
 stepper_getbuffer(PyObject *obj, Py_buffer *view, int flags)
 {
@@ -692,6 +763,7 @@ static int
 stepper_traverse(PyObject *obj, visitproc visit, void *arg)
 {
     Py_VISIT(((Stepper *)obj)->slow);
+    Py_VISIT(((Stepper *)obj)->clock);
     return 0;
 }
 
@@ -699,6 +771,7 @@ static int
 stepper_clear(PyObject *obj)
 {
     Py_CLEAR(((Stepper *)obj)->slow);
+    Py_CLEAR(((Stepper *)obj)->clock);
     return 0;
 }
 
@@ -711,6 +784,8 @@ stepper_dealloc(PyObject *obj)
 }
 
 static PyMethodDef stepper_methods[] = {
+    {"arm_time", (PyCFunction)(void (*)(void))stepper_arm_time, METH_FASTCALL,
+     "arm_time(clock, unit, base, a): take float time stamps in C (clock None: not)"},
     {"step", (PyCFunction)(void (*)(void))stepper_step, METH_FASTCALL,
      "step(x, y, d, a, ignore_na, timed): one sample with the decay and weight given"},
     {NULL}
@@ -1147,6 +1222,9 @@ PyMODINIT_FUNC
 PyInit__steps(void)
 {
     if (PyType_Ready(&StepperType) < 0)
+        return NULL;
+    LAST = PyUnicode_InternFromString("last");
+    if (LAST == NULL)
         return NULL;
     PyObject *m = PyModule_Create(&steps_module);
     if (m == NULL)

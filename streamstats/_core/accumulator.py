@@ -126,9 +126,14 @@ class Accumulator:
         self._arm()
 
     def _arm(self) -> None:
-        """Let the stepper take calls of floats: a scalar stream without time stamps."""
-        self._stepper.active = (self._shape == () and not self._clock.started
-                                and self._decay.beta is not None)
+        """Let the stepper take calls of floats: a scalar stream without time stamps, or
+        one timed in float seconds (it reads and moves on this stream's clock)."""
+        scalar = self._shape == ()
+        self._stepper.active = scalar and not self._clock.started and self._decay.beta is not None
+        seconds = self._decay.halflife_seconds
+        timed = scalar and self._clock.kind == "s" and seconds is not None
+        base, a, _ = self.spec.rates(True) if timed else (math.nan, math.nan, False)
+        self._stepper.arm_time(self._clock if timed else None, seconds or math.nan, base, a)
 
     def __getstate__(self) -> dict[str, Any]:
         data = dict(self.__dict__)
@@ -415,6 +420,7 @@ class Accumulator:
             raise ValueError(f"samples must not be infinite: row {bad // x.shape[1]} has inf")
         self._commit(st)
         self._set_times(new_times)
+        self._arm()  # the clock may have started or moved on
         return out.reshape(arrays[0].shape) if write else None
 
     def _set_times(self, new_times: Any) -> None:

@@ -79,8 +79,23 @@ def test_timed_update_equals_update_many(case, xs, gaps, stamps):
     values = case.make(halflife=2.0).update_many(*data, times=times)
     loop = case.make(halflife=2.0)
     for i in range(len(xs)):
-        loop.update(*(float(d[i]) for d in data), t=times[i])
+        samples = [float(d[i]) for d in data]
+        stamp = float(times[i]) if stamps == "s" else times[i]  # floats: the compiled call
+        if i % 7 == 5:  # copies and restored streams keep their own clocks
+            loop = loop.copy()
+        elif i % 7 == 6:
+            loop = type(loop).from_dict(json.loads(json.dumps(loop.to_dict())))
+        if i % 4 == 3:  # a row of update_many between the calls moves the same clock on
+            loop.update_many(*(d[i:i + 1] for d in data), times=times[i:i + 1])
+        elif i % 2:
+            loop.update(*samples, stamp)
+        else:
+            loop.update(*samples, t=stamp)
         np.testing.assert_array_equal(loop.value, values[i])
+    if len(xs) and stamps == "s":  # a stamp going back is refused by the compiled call too
+        with pytest.raises(ValueError, match="go backwards"):
+            loop.update(*(1.0,) * case.inputs, t=float(times[-1]) - 1.0)
+        np.testing.assert_array_equal(loop.value, values[-1])
 
 
 @pytest.mark.parametrize("case", CASES, ids=repr)
