@@ -303,8 +303,9 @@ class Accumulator:
         """Feed one sample (a scalar, or an array of the stream's shape), with its
         time stamp ``t`` when the decay follows time.
 
-        On a scalar stream a float (or numpy float64) without ``t`` steps in compiled
-        C, in tens of nanoseconds; the result equals :meth:`update_many` bit for bit."""
+        On a scalar stream a float (or numpy float64), without ``t`` or with ``t`` a
+        float in seconds, steps in compiled C, in tens of nanoseconds; the result
+        equals :meth:`update_many` bit for bit."""
         self._update((x,), t)
 
     def _update(self, samples: tuple, t: Any) -> None:
