@@ -824,7 +824,7 @@ def _late_rows(t: np.ndarray, codes: np.ndarray, last: np.ndarray, keep: np.ndar
     """Kept rows whose stamp is before their key's last one (``last`` per code, the
     missing key last; updated as rows go by)."""
     late = np.empty(t.shape[0], dtype=bool)
-    _steps.late_rows(t, codes, last, np.ascontiguousarray(keep, dtype=bool), late)
+    _steps.late_rows(t, codes, last, keep, late)
     return late
 
 

@@ -980,12 +980,67 @@ get_view(PyObject *obj, Py_buffer *view, int ndim, char want, int writable, cons
     return 0;
 }
 
+/* which argument, how many dimensions, which items ('s': the call's kind of time
+   stamps), writable, and its name for the messages */
+typedef struct {
+    int arg, ndim;
+    char want;
+    int writable;
+    const char *name;
+} ViewSpec;
+
+static void
+release_views(Py_buffer *views, int count)
+{
+    for (int i = 0; i < count; i++)
+        PyBuffer_Release(&views[i]);
+}
+
+/* the views of a call's arrays; on an error those taken are released */
+static int
+get_views(PyObject *const *args, const ViewSpec *specs, int count, char stamp,
+          Py_buffer *views)
+{
+    for (int i = 0; i < count; i++) {
+        char want = specs[i].want == 's' ? stamp : specs[i].want;
+        if (get_view(args[specs[i].arg], &views[i], specs[i].ndim, want, specs[i].writable,
+                     specs[i].name) < 0) {
+            release_views(views, i);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+/* time stamps (float64 seconds or int64 nanoseconds) compared and subtracted in their
+   own type, as numpy and Numba do */
+static inline int
+stamp_before(char kind, const char *a, const char *b)
+{
+    if (kind == 'd')
+        return *(const double *)a < *(const double *)b;
+    return *(const long long *)a < *(const long long *)b;
+}
+
+static inline double
+stamp_since(char kind, const char *now, const char *last)
+{
+    if (kind == 'd')
+        return *(const double *)now - *(const double *)last;
+    return (double)(*(const long long *)now - *(const long long *)last);
+}
+
+#define AT(view, i) ((char *)(view).buf + (i) * (view).strides[0])
+
 /* grouped_scan(family, x, y, codes, deltas, base, a, adjust, ignore_na, st, out, minp,
-   kind): the kernels' GROUPED_SCANS in C (see streamstats._core.kernels): -1, or the
-   flat index of the first infinite sample. st must be C-contiguous. */
+   kind): the scan with one state per group (see streamstats._core.kernels): -1, or
+   the flat index of the first infinite sample. st must be C-contiguous. */
 static PyObject *
 grouped_scan(PyObject *module, PyObject *const *args, Py_ssize_t n)
 {
+    static const ViewSpec specs[] = {
+        {1, 2, 'd', 0, "x"}, {2, 2, 'd', 0, "y"}, {3, 1, 'n', 0, "codes"},
+        {4, 1, 'd', 0, "deltas"}, {9, 2, 'd', 1, "st"}, {10, 2, 'd', 1, "out"}};
     if (n != 13) {
         PyErr_SetString(PyExc_TypeError, "grouped_scan takes 13 arguments");
         return NULL;
@@ -997,48 +1052,30 @@ grouped_scan(PyObject *module, PyObject *const *args, Py_ssize_t n)
     int kind = (int)PyLong_AsLong(args[12]);
     if (PyErr_Occurred() || adjust < 0 || ignore_na < 0)
         return NULL;
-    Py_buffer x, y, codes, deltas, st, out;
-    PyObject *result = NULL;
-    if (get_view(args[1], &x, 2, 'd', 0, "x") < 0)
+    Py_buffer v[6];
+    if (get_views(args, specs, 6, 0, v) < 0)
         return NULL;
-    if (get_view(args[2], &y, 2, 'd', 0, "y") < 0)
-        goto free_x;
-    if (get_view(args[3], &codes, 1, 'n', 0, "codes") < 0)
-        goto free_y;
-    if (get_view(args[4], &deltas, 1, 'd', 0, "deltas") < 0)
-        goto free_codes;
-    if (get_view(args[9], &st, 2, 'd', 1, "st") < 0)
-        goto free_deltas;
-    if (get_view(args[10], &out, 2, 'd', 1, "out") < 0)
-        goto free_st;
-    Py_ssize_t rows = x.shape[0], k = x.shape[1];
-    int timed = deltas.shape[0] > 0;
-    if (!PyBuffer_IsContiguous(&st, 'C') || y.shape[0] != rows || y.shape[1] != k
-            || codes.shape[0] != rows || (timed && deltas.shape[0] != rows)
-            || out.shape[0] != rows || out.shape[1] != k) {
+    Py_buffer *x = &v[0], *y = &v[1], *codes = &v[2], *deltas = &v[3], *st = &v[4],
+              *out = &v[5];
+    PyObject *result = NULL;
+    Py_ssize_t rows = x->shape[0], k = x->shape[1];
+    int timed = deltas->shape[0] > 0;
+    if (!PyBuffer_IsContiguous(st, 'C') || y->shape[0] != rows || y->shape[1] != k
+            || codes->shape[0] != rows || (timed && deltas->shape[0] != rows)
+            || out->shape[0] != rows || out->shape[1] != k) {
         PyErr_SetString(PyExc_ValueError, "grouped_scan: shapes do not agree");
-        goto free_out;
+    } else {
+        Py_ssize_t bad;
+        Py_BEGIN_ALLOW_THREADS
+        bad = scan(family, rows, k, x->buf, x->strides[0], x->strides[1], y->buf,
+                   y->strides[0], y->strides[1], codes->buf, codes->strides[0], deltas->buf,
+                   timed ? deltas->strides[0] : 0, timed, base, a, adjust, ignore_na,
+                   st->buf, st->shape[1], out->buf, out->strides[0], out->strides[1], minp,
+                   kind);
+        Py_END_ALLOW_THREADS
+        result = PyLong_FromSsize_t(bad);
     }
-    Py_ssize_t bad;
-    Py_BEGIN_ALLOW_THREADS
-    bad = scan(family, rows, k, x.buf, x.strides[0], x.strides[1], y.buf, y.strides[0],
-               y.strides[1], codes.buf, codes.strides[0], deltas.buf,
-               timed ? deltas.strides[0] : 0, timed, base, a, adjust, ignore_na, st.buf,
-               st.shape[1], out.buf, out.strides[0], out.strides[1], minp, kind);
-    Py_END_ALLOW_THREADS
-    result = PyLong_FromSsize_t(bad);
-free_out:
-    PyBuffer_Release(&out);
-free_st:
-    PyBuffer_Release(&st);
-free_deltas:
-    PyBuffer_Release(&deltas);
-free_codes:
-    PyBuffer_Release(&codes);
-free_y:
-    PyBuffer_Release(&y);
-free_x:
-    PyBuffer_Release(&x);
+    release_views(v, 6);
     return result;
 }
 
@@ -1049,6 +1086,9 @@ free_x:
 static PyObject *
 group_deltas(PyObject *module, PyObject *const *args, Py_ssize_t n)
 {
+    static const ViewSpec specs[] = {
+        {0, 1, 's', 0, "values"}, {1, 1, 'n', 0, "codes"}, {2, 1, 's', 1, "last"},
+        {3, 1, '?', 1, "seen"}, {5, 1, 'd', 1, "deltas"}};
     if (n != 6) {
         PyErr_SetString(PyExc_TypeError, "group_deltas takes 6 arguments");
         return NULL;
@@ -1056,75 +1096,39 @@ group_deltas(PyObject *module, PyObject *const *args, Py_ssize_t n)
     double unit = PyFloat_AsDouble(args[4]);
     if (PyErr_Occurred())
         return NULL;
-    Py_buffer values, codes, last, seen, deltas;
-    PyObject *result = NULL;
     char kind = stamp_kind(args[0]);
-    if (kind == 0)
+    Py_buffer v[5];
+    if (kind == 0 || get_views(args, specs, 5, kind, v) < 0)
         return NULL;
-    if (get_view(args[0], &values, 1, kind, 0, "values") < 0)
-        return NULL;
-    if (get_view(args[1], &codes, 1, 'n', 0, "codes") < 0)
-        goto free_values;
-    if (get_view(args[2], &last, 1, kind, 1, "last") < 0)
-        goto free_codes;
-    if (get_view(args[3], &seen, 1, '?', 1, "seen") < 0)
-        goto free_last;
-    if (get_view(args[5], &deltas, 1, 'd', 1, "deltas") < 0)
-        goto free_seen;
+    Py_buffer values = v[0], codes = v[1], last = v[2], seen = v[3], deltas = v[4];
+    PyObject *result = NULL;
     Py_ssize_t rows = values.shape[0], bad = -1;
     if (codes.shape[0] != rows || deltas.shape[0] != rows) {
         PyErr_SetString(PyExc_ValueError, "group_deltas: shapes do not agree");
-        goto free_deltas;
+        goto done;
     }
     for (Py_ssize_t i = 0; i < rows; i++) {
-        Py_ssize_t g = *(const Py_ssize_t *)((char *)codes.buf + i * codes.strides[0]);
+        Py_ssize_t g = *(const Py_ssize_t *)AT(codes, i);
         if (g < 0 || g >= last.shape[0] || g >= seen.shape[0]) {
             PyErr_SetString(PyExc_IndexError, "group_deltas: code out of range");
-            goto free_deltas;
+            goto done;
         }
-        char *seen_g = (char *)seen.buf + g * seen.strides[0];
-        char *last_g = (char *)last.buf + g * last.strides[0];
-        char *value_i = (char *)values.buf + i * values.strides[0];
-        double *delta_i = (double *)((char *)deltas.buf + i * deltas.strides[0]);
-        if (kind == 'd') {
-            double v = *(double *)value_i, l = *(double *)last_g;
-            if (*seen_g) {
-                if (v < l) {
-                    bad = i;
-                    break;
-                }
-                *delta_i = (v - l) / unit;
-            } else {
-                *delta_i = 0.0;
-                *seen_g = 1;
+        double *delta = (double *)AT(deltas, i);
+        if (*AT(seen, g)) {
+            if (stamp_before(kind, AT(values, i), AT(last, g))) {
+                bad = i;
+                break;
             }
-            *(double *)last_g = v;
+            *delta = stamp_since(kind, AT(values, i), AT(last, g)) / unit;
         } else {
-            long long v = *(long long *)value_i, l = *(long long *)last_g;
-            if (*seen_g) {
-                if (v < l) {
-                    bad = i;
-                    break;
-                }
-                *delta_i = (double)(v - l) / unit;
-            } else {
-                *delta_i = 0.0;
-                *seen_g = 1;
-            }
-            *(long long *)last_g = v;
+            *delta = 0.0;
+            *AT(seen, g) = 1;
         }
+        memcpy(AT(last, g), AT(values, i), 8);
     }
     result = PyLong_FromSsize_t(bad);
-free_deltas:
-    PyBuffer_Release(&deltas);
-free_seen:
-    PyBuffer_Release(&seen);
-free_last:
-    PyBuffer_Release(&last);
-free_codes:
-    PyBuffer_Release(&codes);
-free_values:
-    PyBuffer_Release(&values);
+done:
+    release_views(v, 5);
     return result;
 }
 
@@ -1134,68 +1138,44 @@ free_values:
 static PyObject *
 late_rows(PyObject *module, PyObject *const *args, Py_ssize_t n)
 {
+    static const ViewSpec specs[] = {
+        {0, 1, 's', 0, "t"}, {1, 1, 'n', 0, "codes"}, {2, 1, 's', 1, "last"},
+        {3, 1, '?', 0, "keep"}, {4, 1, '?', 1, "late"}};
     if (n != 5) {
         PyErr_SetString(PyExc_TypeError, "late_rows takes 5 arguments");
         return NULL;
     }
-    Py_buffer t, codes, last, keep, late;
-    PyObject *result = NULL;
     char kind = stamp_kind(args[0]);
-    if (kind == 0)
+    Py_buffer v[5];
+    if (kind == 0 || get_views(args, specs, 5, kind, v) < 0)
         return NULL;
-    if (get_view(args[0], &t, 1, kind, 0, "t") < 0)
-        return NULL;
-    if (get_view(args[1], &codes, 1, 'n', 0, "codes") < 0)
-        goto free_t;
-    if (get_view(args[2], &last, 1, kind, 1, "last") < 0)
-        goto free_codes;
-    if (get_view(args[3], &keep, 1, '?', 0, "keep") < 0)
-        goto free_last;
-    if (get_view(args[4], &late, 1, '?', 1, "late") < 0)
-        goto free_keep;
+    Py_buffer t = v[0], codes = v[1], last = v[2], keep = v[3], late = v[4];
+    PyObject *result = NULL;
     Py_ssize_t rows = t.shape[0], slots = last.shape[0];
     if (codes.shape[0] != rows || keep.shape[0] != rows || late.shape[0] != rows) {
         PyErr_SetString(PyExc_ValueError, "late_rows: shapes do not agree");
-        goto free_late;
+        goto done;
     }
     for (Py_ssize_t i = 0; i < rows; i++) {
-        char *late_i = (char *)late.buf + i * late.strides[0];
-        *late_i = 0;
-        if (!*((char *)keep.buf + i * keep.strides[0]))
+        *AT(late, i) = 0;
+        if (!*AT(keep, i))
             continue;
-        Py_ssize_t c = *(const Py_ssize_t *)((char *)codes.buf + i * codes.strides[0]);
+        Py_ssize_t c = *(const Py_ssize_t *)AT(codes, i);
         if (c < 0)
             c += slots;
         if (c < 0 || c >= slots) {
             PyErr_SetString(PyExc_IndexError, "late_rows: code out of range");
-            goto free_late;
+            goto done;
         }
-        char *last_c = (char *)last.buf + c * last.strides[0];
-        char *t_i = (char *)t.buf + i * t.strides[0];
-        if (kind == 'd') {
-            if (*(double *)t_i < *(double *)last_c)
-                *late_i = 1;
-            else
-                *(double *)last_c = *(double *)t_i;
-        } else {
-            if (*(long long *)t_i < *(long long *)last_c)
-                *late_i = 1;
-            else
-                *(long long *)last_c = *(long long *)t_i;
-        }
+        if (stamp_before(kind, AT(t, i), AT(last, c)))
+            *AT(late, i) = 1;
+        else
+            memcpy(AT(last, c), AT(t, i), 8);
     }
     Py_INCREF(Py_None);
     result = Py_None;
-free_late:
-    PyBuffer_Release(&late);
-free_keep:
-    PyBuffer_Release(&keep);
-free_last:
-    PyBuffer_Release(&last);
-free_codes:
-    PyBuffer_Release(&codes);
-free_t:
-    PyBuffer_Release(&t);
+done:
+    release_views(v, 5);
     return result;
 }
 

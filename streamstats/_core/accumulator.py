@@ -30,7 +30,6 @@ __all__ = ["Accumulator", "stepped"]
 
 _EMPTY = np.empty(0)
 _NO_OUT = np.empty((0, 0))
-_FAMILY_CODE = {name: i for i, name in enumerate(_steps.FAMILIES)}
 
 
 def stepped(update: Any) -> Any:
@@ -114,7 +113,7 @@ class Accumulator:
         scalar stream (or of one not started), kept in the stepper's memory."""
         rates = self.spec.rates(False) if self._decay.beta is not None else None
         self._stepper = _steps.Stepper(
-            _FAMILY_CODE[self._family], self.spec.family.rows, self._n_inputs, self._kind,
+            self.spec.family.code, self.spec.family.rows, self._n_inputs, self._kind,
             self._adjust, rates is not None and rates.ignore_na,
             math.nan if rates is None else rates.base, math.nan if rates is None else rates.a,
             types.MethodType(type(self).update, self))
@@ -279,7 +278,7 @@ class Accumulator:
     def value(self) -> float | np.ndarray:
         """The current value: NaN before any sample (or before ``min_periods``)."""
         if self._st.ndim == 1:
-            return _steps.value_of(_FAMILY_CODE[self._family], self._st, self._kind,
+            return _steps.value_of(self.spec.family.code, self._st, self._kind,
                                    self.spec.min_count)
         out = np.empty(self._st.shape[1])
         kernels.FINALIZE[self._family](self._st, self.spec.min_count, self._kind, out)

@@ -60,6 +60,12 @@ class Family:
     def rows(self) -> int:
         return len(self.row_names)
 
+    @property
+    def code(self) -> int:
+        """The family's number in the compiled steps (``_core._steps``), generated
+        from this table in its order."""
+        return _CODES[self.name]
+
     def row(self, name: str) -> int:
         """The row of a field (``count`` and ``missing`` are the last two)."""
         return self.state._fields.index(name)
@@ -75,6 +81,8 @@ FAMILIES: dict[str, Family] = {f.name: f for f in (
     Family("cov", CovState, "cov_value_of", merges.merge_cov, ("cov", "cov_bias", "corr"),
            bivariate=True),
 )}
+
+_CODES = {name: i for i, name in enumerate(FAMILIES)}
 
 
 class Rates(NamedTuple):

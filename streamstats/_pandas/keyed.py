@@ -28,7 +28,6 @@ __all__ = ["KeyedStreams", "json_key", "unjson_key"]
 
 # chunks up to this many rows map their keys in a Python loop (cheaper than factorize)
 _SMALL = 16
-_FAMILY_CODE = {name: i for i, name in enumerate(_steps.FAMILIES)}
 
 
 class KeyedStreams:
@@ -147,7 +146,7 @@ class KeyedStreams:
                 base, a, ignore_na = spec.rates(self.timed)
                 out[stat] = np.empty((n, lanes))
                 _steps.grouped_scan(
-                    _FAMILY_CODE[spec.family.name], xs, ys, codes, deltas, base, a,
+                    spec.family.code, xs, ys, codes, deltas, base, a,
                     spec.adjust, ignore_na, self._contiguous(stat), out[stat], spec.min_count,
                     spec.kind,
                 )
@@ -235,7 +234,7 @@ class KeyedStreams:
         """What ``record`` needs of each statistic, worked out once."""
         if self._record_plan is None:
             self._record_plan = [
-                (stat, _FAMILY_CODE[spec.family.name], self.lanes[stat],
+                (stat, spec.family.code, self.lanes[stat],
                  self.pairs.T.tolist() if stat in PAIRWISE else None,
                  *spec.rates(self.timed), spec.adjust, spec.kind, spec.min_count)
                 for stat, spec in self.specs.items()]
