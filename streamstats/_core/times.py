@@ -13,7 +13,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-__all__ = ["Clock", "time_values", "stamps_of_kind", "time_scalar", "elapsed_halflives",
+__all__ = ["Clock", "time_values", "stamps_of_kind", "check_same_kind", "time_scalar",
+           "elapsed_halflives",
            "halflife_unit", "show_time"]
 
 
@@ -105,9 +106,15 @@ def stamps_of_kind(times: object, n: int, kind: str | None) -> tuple[np.ndarray,
     """:func:`time_values`, which must be of the stream's ``kind`` (None: not known
     yet): a stream stays with datetimes, or with numbers."""
     values, got = time_values(times, n)
-    if kind is not None and got != kind:
-        raise TypeError("time stamps must stay datetimes (or numbers) for the whole stream")
+    check_same_kind(kind, got)
     return values, got
+
+
+def check_same_kind(kind: str | None, got: str | None) -> None:
+    """That stamps of kind ``got`` may follow a stream's stamps of ``kind`` (None: no
+    stamp yet): a stream stays with datetimes, or with numbers."""
+    if kind is not None and got is not None and got != kind:
+        raise TypeError("time stamps must stay datetimes (or numbers) for the whole stream")
 
 
 @dataclass
@@ -132,8 +139,7 @@ class Clock:
 
     def elapsed_one(self, value: int | float, kind: str, halflife_seconds: float) -> float:
         """:meth:`elapsed` of one stamp from :func:`time_scalar`, without arrays."""
-        if self.kind is not None and kind != self.kind:
-            raise TypeError("time stamps must stay datetimes (or numbers) for the whole stream")
+        check_same_kind(self.kind, kind)
         if self.last is None:
             return 0.0
         if value < self.last:

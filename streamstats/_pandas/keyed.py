@@ -20,7 +20,13 @@ import pandas as pd
 from .._core import _steps
 from .._core.checks import check_state_fields
 from .._core.families import Spec
-from .._core.times import halflife_unit, show_time, stamps_of_kind, time_scalar
+from .._core.times import (
+    check_same_kind,
+    halflife_unit,
+    show_time,
+    stamps_of_kind,
+    time_scalar,
+)
 from .frame import MISSING_KEY, key_codes, plain_key
 from .registry import PAIRWISE, Options, make_accumulator
 
@@ -28,6 +34,7 @@ __all__ = ["KeyedStreams", "json_key", "unjson_key"]
 
 # chunks up to this many rows map their keys in a Python loop (cheaper than factorize)
 _SMALL = 16
+_STAMP_DTYPES = {"ns": np.dtype(np.int64), "s": np.dtype(np.float64)}
 
 
 class KeyedStreams:
@@ -93,8 +100,7 @@ class KeyedStreams:
         if not self.timed:
             return np.empty(0), None
         values, kind = stamps_of_kind(stamps, codes.shape[0], self.time_kind)
-        self.last = _grown(self.last.astype(values.dtype, copy=False), n_keys)
-        self.seen = _grown(self.seen, n_keys)
+        self._clock_room(values.dtype, n_keys)
         touched = np.unique(codes) if len(codes) > 1 else codes
         saved = self.last[touched], self.seen[touched]  # copies: fancy indexing
         deltas = np.empty(codes.shape[0])
@@ -175,9 +181,7 @@ class KeyedStreams:
             if stamp is None:
                 raise ValueError("this stream decays by time: give the record's time stamp")
             value, kind_ = time_scalar(stamp)
-            if self.time_kind is not None and kind_ != self.time_kind:
-                raise TypeError("time stamps must stay datetimes (or numbers) for the whole "
-                                "stream")
+            check_same_kind(self.time_kind, kind_)
             if not new and code < len(self.seen) and self.seen[code]:
                 last = self.last[code].item()
                 if value < last:
@@ -196,13 +200,17 @@ class KeyedStreams:
             self.codes[key] = code
             self.keys.append(key)
         if kind_ is not None:
-            if self.time_kind is None:
-                self.last = self.last.astype(type(value))
-            if code >= len(self.seen):
-                self.last, self.seen = _grown(self.last, n_keys), _grown(self.seen, n_keys)
+            self._clock_room(_STAMP_DTYPES[kind_], n_keys)
             self.last[code], self.seen[code] = value, True
             self.time_kind = kind_
         return out
+
+    def _clock_room(self, dtype: np.dtype, n_keys: int) -> None:
+        """``last`` (of the stamps' ``dtype``) and ``seen`` with room for ``n_keys``."""
+        if self.last.dtype != dtype:
+            self.last = self.last.astype(dtype)
+        if len(self.seen) < n_keys:
+            self.last, self.seen = _grown(self.last, n_keys), _grown(self.seen, n_keys)
 
     def _grow(self, n_keys: int) -> None:
         for stat in self.stats:

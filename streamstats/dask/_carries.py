@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 
 from .._core.merges import sample_decay
-from .._core.times import halflife_unit
+from .._core.times import check_same_kind, halflife_unit
 from .._pandas.registry import Options, make_accumulator
 
 __all__ = ["compact", "merge_smoother_states", "plain"]
@@ -73,9 +73,7 @@ def _merge(early: dict[str, Any] | None, late: dict[str, Any], specs: dict) -> A
     if not _has_keys(early):
         return late
     assert early is not None
-    if early["time_kind"] != late["time_kind"] and None not in (early["time_kind"],
-                                                               late["time_kind"]):
-        raise TypeError("time stamps must stay datetimes (or numbers) for the whole stream")
+    check_same_kind(early["time_kind"], late["time_kind"])
     keys_e = [_hashable(k) for k in early["keys"]]
     keys_l = [_hashable(k) for k in late["keys"]]
     where_e = {k: i for i, k in enumerate(keys_e)}
