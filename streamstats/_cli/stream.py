@@ -43,6 +43,7 @@ from .._core.decay import is_duration
 from .._pandas.frame import MISSING_KEY, plain_key
 from .._pandas.online import OnlineSmoother
 from .._pandas.registry import PAIRWISE, STATS
+from . import _csvtext
 from .checkpoint import (
     TAIL_BYTES,
     CheckpointError,
@@ -70,6 +71,7 @@ NA_VALUES = ["", "#N/A", "#N/A N/A", "#NA", "-1.#IND", "-1.#QNAN", "-NaN", "-nan
              "1.#IND", "1.#QNAN", "<NA>", "N/A", "NA", "NULL", "NaN", "None", "n/a",
              "nan", "null"]
 _NA_SET = pa.array(NA_VALUES)
+_NA_BYTES = tuple(v.encode() for v in NA_VALUES)
 #: stamps tried per block to decide the time format (the others wait for a later block)
 _TRIES = 100
 
@@ -481,10 +483,14 @@ class CsvStream:
         where its lines are. Safe to run in another thread."""
         data = block.data
         header = self.header
+        numbers = {c for c, kind in self.kinds.items() if kind == "number"}
+        plain = _csvtext.split(data, bytes(c in numbers for c in header), _NA_BYTES)
+        if plain is not None and data:  # the usual block, split in C
+            table = _plain_table(plain, header)
+            return table, [], [], _LineIndex(None, table.num_rows)
         lines = _LineIndex(data)
         if not lines.records:  # only blank lines
             return pa.table({c: pa.array([], pa.string()) for c in header}), [], [], lines
-        numbers = {c for c, kind in self.kinds.items() if kind == "number"}
         table, invalid = _read_block(data, header, numbers)
         if table is None or any(pc.any(pc.is_inf(table.column(c))).as_py() for c in numbers):
             # a bad value among the numbers: as text, so that each is shown as written
@@ -759,10 +765,26 @@ def _read_block(data: bytes, header: list[str], numbers: set[str]
     return table, invalid
 
 
-class _LineIndex:
-    """Where a block's lines start and end, and which of them hold a record."""
+def _plain_table(columns: list[Any], header: list[str]) -> pa.Table:
+    """The table of a block split in C (``_csvtext.split``): float64 values, or the
+    offsets and bytes of text, by column."""
+    first = columns[0]
+    rows = len(first) // 8 if isinstance(first, bytes) else len(first[0]) // 4 - 1
+    arrays = [pa.Array.from_buffers(pa.float64(), rows, [None, pa.py_buffer(part)])
+              if isinstance(part, bytes) else
+              pa.Array.from_buffers(pa.string(), rows, [None, *map(pa.py_buffer, part)])
+              for part in columns]
+    return pa.table(arrays, names=header)
 
-    def __init__(self, data: bytes) -> None:
+
+class _LineIndex:
+    """Where a block's lines start and end, and which of them hold a record (None
+    for a block of ``rows`` records, one a line, as a block split in C is)."""
+
+    def __init__(self, data: bytes | None, rows: int = 0) -> None:
+        if data is None:
+            self.starts, self.records = None, rows
+            return
         raw = np.frombuffer(data, dtype=np.uint8)
         ends = np.flatnonzero(raw == 10)
         if len(ends) == 0 or ends[-1] != len(raw) - 1:
@@ -779,6 +801,8 @@ class _LineIndex:
         invalid ones (numbered from 1 within the block)."""
         if rows == 0:
             return np.zeros(0, dtype=np.int64)
+        if self.starts is None:
+            return np.arange(first_line, first_line + rows)
         numbers = np.arange(1, len(self.starts) + 1)
         valid = ~self.empty
         if invalid:
@@ -786,11 +810,12 @@ class _LineIndex:
         return first_line - 1 + numbers[valid]
 
     def last(self, first_line: int) -> int:
-        return first_line + len(self.starts) - 1
+        return first_line + (self.records if self.starts is None else len(self.starts)) - 1
 
     def without_broken(self, data: bytes, first_line: int) -> tuple[bytes, list[Rejected]]:
         """The block with every line that cannot be a record on its own (an
         unbalanced quote, not UTF-8) blanked, and those lines as rejects."""
+        assert self.starts is not None  # (a block split in C has no such line)
         broken = []
         for i in np.flatnonzero(~self.empty):
             s, e = int(self.starts[i]), int(self.ends[i])
@@ -829,44 +854,24 @@ def _late_rows(t: np.ndarray, codes: np.ndarray, last: np.ndarray, keep: np.ndar
 
 
 def to_csv(table: pa.Table) -> bytes:
-    """A block's output rows as CSV lines: floats in their shortest round-trip form,
-    a missing value as an empty field, text exactly as it came in (quoted only
-    when it must be: a comma, a quote or a line end in it)."""
+    """A block's output rows as CSV lines: floats in their shortest round-trip form
+    (plain for 1e-6 <= |x| < 1e10, else with an exponent, as Arrow's writer has it),
+    a missing value as an empty field, text exactly as it came in (quoted only when
+    it must be: a comma, a quote or a line end in it); a row of one empty field is
+    written ``""``. Written in C (``_csvtext``), without the GIL."""
     if table.num_rows == 0:
         return b""
-    columns, quoted = [], False
+    columns: list[Any] = []
     for column in table.columns:
         column = column.combine_chunks()
         if pa.types.is_floating(column.type):
-            columns.append(column)
+            columns.append(column.to_numpy(zero_copy_only=False).astype(np.float64, copy=False))
             continue
-        data = column.buffers()[2]
-        raw = b"" if data is None else data.to_pybytes()
-        # a quick look at the bytes first: most columns have nothing to quote
-        if any(c in raw for c in (b",", b'"', b"\r", b"\n")) and pc.any(
-                needs := pc.match_substring_regex(column, '[,"\r\n]')).as_py():
-            escaped = pc.binary_join_element_wise(
-                '"', pc.replace_substring(column, '"', '""'), '"', "")
-            column = pc.if_else(needs, escaped, column)
-            quoted = True
-        columns.append(column)
-    if not quoted and len(columns) > 1:  # nothing to quote: Arrow's writer, unquoted
-        buf = io.BytesIO()
-        pa_csv.write_csv(pa.table(columns, names=table.column_names), buf,
-                         pa_csv.WriteOptions(include_header=False, quoting_style="none"))
-        return buf.getvalue()
-    columns = [pc.cast(c, pa.string()) if pa.types.is_floating(c.type) else c for c in columns]
-    if len(columns) == 1:  # one column: a missing value is not a blank line
-        columns[0] = pc.if_else(pc.fill_null(pc.equal(columns[0], ""), True),
-                                pa.scalar('""'), columns[0])
-    columns[-1] = pc.binary_join_element_wise(columns[-1], "\n", "", null_handling="replace",
-                                              null_replacement="")
-    rows = (columns[0] if len(columns) == 1 else
-            pc.binary_join_element_wise(*columns, ",", null_handling="replace",
-                                        null_replacement=""))
-    _, offsets, data = rows.buffers()
-    ends = np.frombuffer(offsets, dtype=np.int32)[rows.offset:rows.offset + len(rows) + 1]
-    return data.to_pybytes()[ends[0]:ends[-1]]
+        if column.type != pa.string():
+            column = column.cast(pa.string())
+        validity, offsets, data = column.buffers()
+        columns.append((offsets, data, column.offset, validity))
+    return _csvtext.rows(columns, table.num_rows)
 
 
 def _split_header(text: str) -> list[str]:
