@@ -156,8 +156,49 @@ static const char PAIRS[201] =
     "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
     "8081828384858687888990919293949596979899";
 
+static const uint64_t POWERS_OF_TEN[18] = {
+    1ull, 10ull, 100ull, 1000ull, 10000ull, 100000ull, 1000000ull, 10000000ull,
+    100000000ull, 1000000000ull, 10000000000ull, 100000000000ull, 1000000000000ull,
+    10000000000000ull, 100000000000000ull, 1000000000000000ull, 10000000000000000ull,
+    100000000000000000ull};
+
+/* the number of decimal digits of 0 < v < 10**17 */
+static inline int32_t digit_count(uint64_t v)
+{
+    int32_t guess = ((64 - __builtin_clzll(v)) * 1233) >> 12; /* bits * log10(2) */
+    return guess + (v >= POWERS_OF_TEN[guess]);
+}
+
+static inline void write_pair(char *p, uint32_t v) { memcpy(p, PAIRS + 2 * v, 2); }
+
+/* the n digits of v at p (a block of eight at a time: 32-bit arithmetic) */
+static inline void write_digits(char *p, uint64_t v, int32_t n)
+{
+    char *q = p + n;
+    while (v >= 100000000) {
+        uint32_t low = (uint32_t)(v % 100000000), high4 = low / 10000, low4 = low % 10000;
+        v /= 100000000;
+        q -= 8;
+        write_pair(q, high4 / 100);
+        write_pair(q + 2, high4 % 100);
+        write_pair(q + 4, low4 / 100);
+        write_pair(q + 6, low4 % 100);
+    }
+    uint32_t w = (uint32_t)v;
+    while (w >= 100) {
+        q -= 2;
+        write_pair(q, w % 100);
+        w /= 100;
+    }
+    if (w >= 10)
+        write_pair(q - 2, w);
+    else
+        q[-1] = (char)('0' + w);
+}
+
 /* Writes x (finite or not; NaN is the caller's) as Arrow's writer does; returns the
- * end. At most 24 bytes: -d.dddddddddddddddde-308. */
+ * end. At most 24 bytes (-d.dddddddddddddddde-308), but it may scribble up to 40
+ * bytes past p: the caller leaves room. */
 static char *write_double(char *p, double x)
 {
     uint64_t bits;
@@ -175,44 +216,31 @@ static char *write_double(char *p, double x)
     uint64_t digits;
     int32_t exponent;
     shortest(bits, &digits, &exponent);
-    char text[20];
-    char *end = text + 20, *d = end;
-    while (digits >= 100) {
-        d -= 2;
-        memcpy(d, PAIRS + 2 * (digits % 100), 2);
-        digits /= 100;
-    }
-    if (digits >= 10) {
-        d -= 2;
-        memcpy(d, PAIRS + 2 * digits, 2);
-    }
-    else
-        *--d = (char)('0' + digits);
-    int32_t n = (int32_t)(end - d);
-    int32_t point = exponent + n; /* digits before the decimal point */
+    int32_t n = digit_count(digits); /* at most 17 */
+    int32_t point = exponent + n;    /* digits before the decimal point */
+    char d[48];
+    write_digits(d, digits, n);
+    /* fixed-size copies (the bytes past the digits are overwritten or left past the
+     * end): faster than copying exactly */
     if (-6 < point && point <= 10) { /* 1e-6 <= |x| < 1e10: plain */
-        if (point <= 0) {
-            memcpy(p, "0.000000", (size_t)(2 - point));
-            p += 2 - point;
-            memcpy(p, d, (size_t)n);
-            return p + n;
+        if (point <= 0) {           /* 0.000ddd */
+            memcpy(p, "0.000000", 8);
+            memcpy(p + 2 - point, d, 24);
+            return p + 2 - point + n;
         }
-        if (point >= n) {
-            memcpy(p, d, (size_t)n);
-            memset(p + n, '0', (size_t)(point - n));
+        memcpy(p, d, 24);
+        if (point >= n) { /* ddd000 */
+            memset(p + n, '0', 16);
             return p + point;
         }
-        memcpy(p, d, (size_t)point);
-        p[point] = '.';
-        memcpy(p + point + 1, d + point, (size_t)(n - point));
+        p[point] = '.'; /* dd.ddd */
+        memcpy(p + point + 1, d + point, 24);
         return p + n + 1;
     }
-    *p++ = d[0];
-    if (n > 1) {
-        *p++ = '.';
-        memcpy(p, d + 1, (size_t)(n - 1));
-        p += n - 1;
-    }
+    p[0] = d[0]; /* d.ddde+X */
+    p[1] = '.';
+    memcpy(p + 2, d + 1, 24);
+    p += n > 1 ? n + 1 : 1;
     int32_t e = point - 1;
     *p++ = 'e';
     *p++ = e < 0 ? '-' : '+';
@@ -221,17 +249,16 @@ static char *write_double(char *p, double x)
     if (e >= 100) {
         *p++ = (char)('0' + e / 100);
         e %= 100;
-        memcpy(p, PAIRS + 2 * e, 2);
+        write_pair(p, (uint32_t)e);
         return p + 2;
     }
     if (e >= 10) {
-        memcpy(p, PAIRS + 2 * e, 2);
+        write_pair(p, (uint32_t)e);
         return p + 2;
     }
     *p++ = (char)('0' + e);
     return p;
 }
-
 
 /* -- splitting plain blocks -------------------------------------------------------- */
 
@@ -303,6 +330,34 @@ static int parse_number(const char *s, const char *e, double *out)
         return 0;
     *out = x;
     return 1;
+}
+
+PyDoc_STRVAR(line_ends_doc,
+"line_ends(data)\n--\n\n"
+"The number of line feeds in data (eight bytes at a time).");
+
+static PyObject *line_ends(PyObject *self, PyObject *arg)
+{
+    Py_buffer data;
+    if (PyObject_GetBuffer(arg, &data, PyBUF_SIMPLE) < 0)
+        return NULL;
+    const unsigned char *p = data.buf, *end = p + data.len;
+    Py_ssize_t count = 0;
+    Py_BEGIN_ALLOW_THREADS
+    const uint64_t ones = 0x0101010101010101ull, low7 = 0x7f7f7f7f7f7f7f7full;
+    for (; end - p >= 8; p += 8) {
+        uint64_t w;
+        memcpy(&w, p, 8);
+        w ^= ones * '\n'; /* a line feed is now a zero byte */
+        /* the high bit of each zero byte, exactly (no borrow between bytes) */
+        uint64_t zero = ~(((w & low7) + low7) | w | low7);
+        count += __builtin_popcountll(zero);
+    }
+    for (; p < end; p++)
+        count += *p == '\n';
+    Py_END_ALLOW_THREADS
+    PyBuffer_Release(&data);
+    return PyLong_FromSsize_t(count);
 }
 
 /* the bytes that end a field, and those a plain block has none of */
@@ -499,7 +554,7 @@ done:
 /* A column to write: float64 values (NaN: an empty field) or Arrow text (offsets,
  * bytes, its offset into them and its validity bits; a null is an empty field). */
 typedef struct {
-    int text;
+    int text, quotes; /* quotes: some field of the column needs them */
     Py_buffer values, offsets, data, valid;
     Py_ssize_t at;
 } Column;
@@ -544,12 +599,8 @@ static inline int text_at(const Column *c, Py_ssize_t i, const char **s, Py_ssiz
 
 static inline int needs_quotes(const char *s, Py_ssize_t len)
 {
-    for (Py_ssize_t i = 0; i < len; i++) {
-        char ch = s[i];
-        if (ch == ',' || ch == '"' || ch == '\n' || ch == '\r')
-            return 1;
-    }
-    return 0;
+    return len > 0 && (memchr(s, ',', (size_t)len) || memchr(s, '"', (size_t)len)
+                       || memchr(s, '\n', (size_t)len) || memchr(s, '\r', (size_t)len));
 }
 
 PyDoc_STRVAR(rows_doc,
@@ -596,6 +647,7 @@ static PyObject *rows(PyObject *self, PyObject *args)
                 goto done;
             /* quoted: two quotes more, and each quote doubled */
             bound += 2 * size + 3 * n;
+            c->quotes = needs_quotes((const char *)c->data.buf + off[c->at], size);
         }
         else {
             if (PyObject_GetBuffer(item, &c->values, PyBUF_C_CONTIGUOUS | PyBUF_FORMAT) < 0)
@@ -609,7 +661,7 @@ static PyObject *rows(PyObject *self, PyObject *args)
             bound += 25 * n;
         }
     }
-    result = PyBytes_FromStringAndSize(NULL, bound);
+    result = PyBytes_FromStringAndSize(NULL, bound + 64); /* room to scribble */
     if (result == NULL)
         goto done;
     char *start = PyBytes_AS_STRING(result), *p = start;
@@ -630,8 +682,13 @@ static PyObject *rows(PyObject *self, PyObject *args)
             Py_ssize_t len;
             if (!text_at(c, i, &s, &len) || len == 0)
                 continue;
-            if (!needs_quotes(s, len)) {
-                memcpy(p, s, (size_t)len);
+            if (!c->quotes || !needs_quotes(s, len)) {
+                /* a short field is copied 32 bytes at once where its column has them
+                 * (the bytes past it are overwritten or left past the end) */
+                if (len <= 32 && s + 32 <= (const char *)c->data.buf + c->data.len)
+                    memcpy(p, s, 32);
+                else
+                    memcpy(p, s, (size_t)len);
                 p += len;
                 continue;
             }
@@ -676,13 +733,14 @@ static PyObject *shortest_text(PyObject *self, PyObject *arg)
         return NULL;
     if (x != x)
         return PyUnicode_FromString("nan");
-    char text[32];
+    char text[64];
     char *end = write_double(text, x);
     return PyUnicode_FromStringAndSize(text, end - text);
 }
 
 static PyMethodDef methods[] = {
     {"split", split, METH_VARARGS, split_doc},
+    {"line_ends", line_ends, METH_O, line_ends_doc},
     {"rows", rows, METH_VARARGS, rows_doc},
     {"shortest", shortest_text, METH_O, shortest_doc},
     {NULL, NULL, 0, NULL},

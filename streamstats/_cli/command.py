@@ -10,6 +10,7 @@ of standard output went away.
 from __future__ import annotations
 
 import argparse
+import gc
 import os
 import queue
 import signal
@@ -100,6 +101,10 @@ def _parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
+    if argv is None:
+        # the program: what is imported lives to its end, so the cyclic garbage
+        # collector need not walk it again at every block (it took 6% of a run)
+        gc.freeze()
     try:
         if args.command == "demo":
             from .demo import run_demo

@@ -29,6 +29,7 @@ import os
 import time
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import IO, Any
 
@@ -107,6 +108,11 @@ class Block:
     rejected: list[Rejected] = field(default_factory=list)
     tail: bytes | None = None
     restart: int | None = None
+
+    @cached_property
+    def line_ends(self) -> int:
+        """The line ends in ``data`` (counted once, by the reader)."""
+        return _csvtext.line_ends(self.data)
 
 
 @dataclass
@@ -382,18 +388,20 @@ class CsvStream:
         data, idle = rest, False  # the bytes read past the header come first
         while True:
             if data:
-                start = len(pending)
-                pending += data
-                cut = data.rfind(b"\n")
-                if cut >= 0:
-                    cut += start + 1
-                    block = Block(bytes(pending[:cut]), line, cut)
-                    del pending[:cut]
+                cut = data.rfind(b"\n") + 1
+                if cut:  # the lines read to their end (one copy at most)
+                    head = data if cut == len(data) else data[:cut]
+                    block = Block(bytes(pending) + head if pending else head, line,
+                                  len(pending) + cut)
+                    pending = bytearray(data[cut:])
                     yield block
-                    line += block.data.count(b"\n")
+                    line += block.line_ends
                     if self.stop:
                         return
-                elif len(pending) > MAX_LINE_BYTES:
+                    data = b""
+                    continue
+                pending += data
+                if len(pending) > MAX_LINE_BYTES:
                     block, data = self._drop_long_line(pending, line)
                     pending = bytearray()
                     yield block
@@ -540,7 +548,7 @@ class CsvStream:
         counts.late += int(late.sum())
         counts.written += int(keep.sum())
         self.position.offset += block.size
-        self.position.line = block.line + block.data.count(b"\n")
+        self.position.line = block.line + block.line_ends
         self.tail = _tail(self.tail, block)
         out = None if result is None else self._output_table(table, keep, result, smoothed)
         return out, sorted(rejected, key=lambda r: r.line)
@@ -666,7 +674,8 @@ class CsvStream:
                 column = table.column(c)
                 arrays.append(column if mask is None else column.filter(mask))
             else:
-                arrays.append(pa.array(values[:, where[(c, s)]], from_pandas=True))
+                # NaN stays NaN (a missing value): the writer leaves it empty
+                arrays.append(pa.array(np.ascontiguousarray(values[:, where[(c, s)]])))
         return pa.table(arrays, names=[f"c{i}" for i in range(len(arrays))])
 
     def _times(self, column: pa.ChunkedArray, lines: np.ndarray
@@ -728,7 +737,7 @@ class CsvStream:
 
 
 def _last_line(block: Block) -> int:
-    return block.line + max(block.data.count(b"\n") - 1, 0)
+    return block.line + max(block.line_ends - 1, 0)
 
 
 def _tail(tail: bytes, block: Block) -> bytes:

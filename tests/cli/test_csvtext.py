@@ -207,3 +207,8 @@ def test_split_keeps_missing_values_and_text_as_written():
     assert got.column("t").to_pylist() == ["", "007", "-1.5e-3"]
     assert np.isnan(got.column("x").to_numpy()).all()
     _same(got, _arrow(data, ["k", "t", "x"], {"x"}))
+
+
+@given(st.binary(max_size=200))
+def test_line_ends_count_the_line_feeds(data):
+    assert _csvtext.line_ends(data) == data.count(b"\n")
