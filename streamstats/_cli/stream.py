@@ -550,7 +550,7 @@ class CsvStream:
         self.position.offset += block.size
         self.position.line = block.line + block.line_ends
         self.tail = _tail(self.tail, block)
-        out = None if result is None else self._output_table(table, keep, result, smoothed)
+        out = None if result is None else self._output_table(table, keep, result)
         return out, sorted(rejected, key=lambda r: r.line)
 
     def _checked(self, table: pa.Table, smoothed: list[str], lines: np.ndarray,
@@ -596,20 +596,21 @@ class CsvStream:
 
     def _smoothed(self, values: dict[str, np.ndarray], times: np.ndarray | None,
                   codes: np.ndarray, uniques: list, keep: np.ndarray, block: Block
-                  ) -> pd.DataFrame | None:
-        """The kept rows through the smoother (None if no row is kept)."""
+                  ) -> dict[Any, np.ndarray] | None:
+        """The kept rows through the smoother, by output column (None if no row is
+        kept)."""
         if not keep.any():
             return None
         whole = bool(keep.all())
-        frame = pd.DataFrame({c: v if whole else v[keep] for c, v in values.items()})
+        keys = None
         if self.options.key_column:
-            frame[self.options.key_column] = pd.Categorical.from_codes(
-                codes if whole else codes[keep], categories=uniques)
-        if times is not None:
-            frame[_TIME] = times if whole else times[keep]
+            keys = pd.Categorical.from_codes(codes if whole else codes[keep],
+                                             categories=uniques)
         assert self.smoother is not None  # made for the first block with rows
         try:
-            return self.smoother.update(frame)
+            return self.smoother.update_arrays(
+                {c: v if whole else v[keep] for c, v in values.items()}, keys=keys,
+                times=None if times is None else times if whole else times[keep])
         except ValueError as exc:
             raise DataError(f"{self.name}, lines {block.line}-{_last_line(block)}: "
                             f"{exc}") from exc
@@ -662,20 +663,17 @@ class CsvStream:
         csv.writer(text, lineterminator="\n").writerow(self.output_names())
         return text.getvalue().encode()
 
-    def _output_table(self, table: pa.Table, keep: np.ndarray, result: pd.DataFrame,
-                      smoothed: list[str]) -> pa.Table:
+    def _output_table(self, table: pa.Table, keep: np.ndarray,
+                      result: dict[Any, np.ndarray]) -> pa.Table:
         mask = None if keep.all() else pa.array(keep)
-        values = result.to_numpy()
-        stats = self.options.stats
-        where = {(c, s): j for j, (c, s) in enumerate((c, s) for c in smoothed for s in stats)}
+        one = len(self.options.stats) == 1
         arrays = []
         for c, s in self._layout():
             if s is None or self.kinds.get(c) == "text":  # text: exactly as it came in
                 column = table.column(c)
                 arrays.append(column if mask is None else column.filter(mask))
-            else:
-                # NaN stays NaN (a missing value): the writer leaves it empty
-                arrays.append(pa.array(np.ascontiguousarray(values[:, where[(c, s)]])))
+            else:  # NaN stays NaN (a missing value): the writer leaves it empty
+                arrays.append(pa.array(result[c if one else (c, s)]))
         return pa.table(arrays, names=[f"c{i}" for i in range(len(arrays))])
 
     def _times(self, column: pa.ChunkedArray, lines: np.ndarray

@@ -118,15 +118,7 @@ class ChunkSchema:
             if len(values) == len(self.names) and all(type(v) is float for v in values):
                 return list(values)
         if kind is dict or isinstance(values, Mapping):
-            missing = [c for c in self.names if c not in values]
-            if missing:
-                raise ValueError(f"record has no column {missing[0]!r} (give NaN for a "
-                                 "missing reading)")
-            if len(values) != len(self.names):
-                extra = [c for c in values if c not in self.names]
-                raise ValueError(f"record has a column {extra[0]!r} this stream does not "
-                                 f"smooth (its columns: {self.names})")
-            row = [values[c] for c in self.names]
+            row = self._in_order(values, "record")
         elif isinstance(values, numbers.Real) and self.series:
             row = [values]
         elif isinstance(values, Sequence) and not isinstance(values, str | bytes):
@@ -141,6 +133,42 @@ class ChunkSchema:
             if type(v) is not float and (isinstance(v, bool) or not isinstance(v, numbers.Real)):
                 raise TypeError(f"column {c!r} must be a number, got {v!r}")
         return [float(v) for v in row]
+
+    def _in_order(self, values: Mapping, what: str) -> list:
+        """A mapping's entries in the order of ``names``: exactly those columns."""
+        missing = [c for c in self.names if c not in values]
+        if missing:
+            raise ValueError(f"{what} has no column {missing[0]!r} (give NaN for a "
+                             "missing reading)")
+        if len(values) != len(self.names):
+            extra = [c for c in values if c not in self.names]
+            raise ValueError(f"{what} has a column {extra[0]!r} this stream does not "
+                             f"smooth (its columns: {self.names})")
+        return [values[c] for c in self.names]
+
+    def arrays(self, values: Any) -> np.ndarray:
+        """Columns of values in the order of ``names``, ``(rows, columns)`` float64:
+        a mapping of column to 1-D array, a 2-D array in that order, or (a Series
+        stream) a 1-D array."""
+        if isinstance(values, Mapping):
+            columns = [np.asarray(v) for v in self._in_order(values, "values")]
+        else:
+            array = np.asarray(values)
+            if self.series and array.ndim == 1:
+                array = array[:, None]
+            if array.ndim != 2 or array.shape[1] != len(self.names):
+                raise ValueError(f"values of shape {array.shape}: give one column per "
+                                 f"smoothed column {self.names} (rows, columns)")
+            columns = list(array.T)
+        rows = len(columns[0]) if columns else 0
+        x = np.empty((rows, len(self.names)))
+        for j, (c, v) in enumerate(zip(self.names, columns)):
+            if v.ndim != 1 or len(v) != rows:
+                raise ValueError(f"column {c!r} has shape {v.shape}, the first {(rows,)}")
+            if v.dtype.kind not in "fiu":
+                raise TypeError(f"column {c!r} must hold numbers, got dtype {v.dtype}")
+            x[:, j] = v
+        return x
 
     def to_dict(self) -> dict[str, Any]:
         return {"series": self.series, "name": json_key(self.name),
@@ -412,6 +440,104 @@ class OnlineSmoother:
             self._streams = streams
         return result
 
+    def update_arrays(self, values: Any, *, keys: Any = None, times: Any = None
+                      ) -> dict[Hashable, np.ndarray]:
+        """Feed the next chunk as numpy arrays; returns its statistics by column.
+
+        The same stream as :meth:`update` (the same states, checks and
+        :meth:`to_dict`), without building or taking apart a frame: for a script
+        whose readings come as arrays (and for the ``streamstats`` command).
+
+        Parameters
+        ----------
+        values : mapping, 2-D array or 1-D array
+            Each smoothed column's values: a mapping of column to 1-D array, a
+            ``(rows, columns)`` array in the stream's column order (``columns=``, or
+            the first chunk's), or a 1-D array for a Series stream. NaN marks a
+            missing value.
+        keys : array-like, optional
+            Each row's key, needed with ``by``: one array (a ``pd.Categorical`` is
+            the cheapest), or a sequence of one array per ``by`` column.
+        times : array-like, optional
+            Each row's time stamp (datetime64 or numbers), needed when the decay
+            follows time.
+
+        Returns
+        -------
+        dict of numpy.ndarray
+            One float64 array per output column, keyed as the frame path's columns
+            (as :meth:`update_record`'s).
+
+        Raises
+        ------
+        ValueError, TypeError
+            As :meth:`update`: an infinite value, a time stamp going back, missing or
+            unknown columns, rows of different lengths; the state is left unchanged.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from streamstats import OnlineSmoother
+        >>> sm = OnlineSmoother(beta=0.5, stats=("mean", "var"), by="sensor")
+        >>> out = sm.update_arrays({"x": np.array([1.0, 10.0, 3.0])},
+        ...                        keys=np.array(["a", "b", "a"]))
+        >>> out["x", "mean"]
+        array([ 1.        , 10.        ,  2.33333333])
+
+        It is the frame path's stream, bit for bit:
+
+        >>> import pandas as pd
+        >>> frame = pd.DataFrame({"sensor": ["a", "b", "a"], "x": [1.0, 10.0, 3.0]})
+        >>> got = OnlineSmoother(beta=0.5, stats=("mean", "var"), by="sensor").update(frame)
+        >>> all(np.array_equal(got[c], v, equal_nan=True) for c, v in out.items())
+        True
+        """
+        first = self._streams is None
+        try:  # nothing is kept of a refused first chunk, not even its columns
+            if self._schema is None:
+                self._schema = self._record_schema(values)
+            x = self._schema.arrays(values)
+            n = x.shape[0]
+            streams = self._new_streams() if self._streams is None else self._streams
+            out = streams.run(x, self._array_keys(keys, n), self._array_times(times),
+                              pd.RangeIndex(n), self._schema.names)
+        except Exception:
+            if first:
+                self.reset()
+            raise
+        if first and n == 0:  # an empty first chunk fixes no columns
+            self.reset()
+            return {}
+        self._streams = streams
+        if self._labels is None:
+            self._labels = self._record_labels(self._schema)
+        return {label: out[stat][:, lane] for stat, lane, label in self._labels}
+
+    def _array_keys(self, keys: Any, rows: int) -> list | None:
+        """update_arrays' keys as one array-like per ``by`` column (None without)."""
+        if not self._by:
+            if keys is not None:
+                raise ValueError("this stream has no by=: give no keys")
+            return None
+        if keys is None:
+            raise ValueError(f"this stream is keyed by {self._by}: give keys=")
+        columns = [keys] if len(self._by) == 1 else list(keys)
+        if len(columns) != len(self._by):
+            raise ValueError(f"this stream is keyed by {self._by}: give one array of keys "
+                             f"per column, got {len(columns)}")
+        columns = [c if hasattr(c, "tolist") else np.asarray(c, dtype=object) for c in columns]
+        for c in columns:
+            if len(c) != rows:
+                raise ValueError(f"keys has {len(c)} rows, the values {rows}")
+        return columns
+
+    def _array_times(self, times: Any) -> Any:
+        if self._timed and times is None:
+            raise ValueError("this stream decays by time: give times=")
+        if not self._timed and times is not None:
+            raise ValueError("this stream does not decay by time: give no times")
+        return times
+
     def update_record(self, values: Any, *, key: Any = None, time: Any = None
                       ) -> dict[Hashable, float]:
         """Feed one reading without a frame; returns its statistics as a dict.
@@ -504,7 +630,7 @@ class OnlineSmoother:
         elif isinstance(values, Mapping):
             names = list(values)
         else:
-            raise ValueError("a first record as a sequence needs the columns: give "
+            raise ValueError("first values in a sequence or an array need the columns: give "
                              "columns= to the smoother, a mapping, or a first chunk")
         if self._stats[0] in PAIRWISE and len(names) < 2:
             raise ValueError("cov and corr need two or more columns")

@@ -215,14 +215,27 @@ def _record_rows(df, columns, keyed, timed, form):
         yield values, (row.sensor if keyed else None), stamp
 
 
+def _arrays(chunk, columns, keyed, timed, form):
+    """A chunk as update_arrays arguments: a mapping or a 2-D array of values, keys as
+    an array (or a Categorical), stamps as datetime64."""
+    names = [c for c in columns if c in ("a", "b")]
+    values = ({c: chunk[c].to_numpy() for c in names} if form == "dict"
+              else chunk[names].to_numpy())
+    keys = None
+    if keyed:
+        keys = (chunk["sensor"].to_numpy() if form == "dict"
+                else pd.Categorical(chunk["sensor"]))
+    return values, keys, chunk["time"].to_numpy() if timed else None
+
+
 @pytest.mark.parametrize("stat, options", CASES, ids=[f"{s}-{o}" for s, o in CASES])
 @given(n=st.integers(0, 40), cuts=st.lists(st.integers(0, 40), max_size=3),
        keyed=st.booleans(), timed=st.booleans(), form=st.sampled_from(["dict", "mixed"]),
-       seed=st.integers(0, 10**6))
+       door=st.sampled_from(["record", "arrays"]), seed=st.integers(0, 10**6))
 @settings(max_examples=20, deadline=None)
-def test_records_equal_the_frame_path_bit_for_bit(stat, options, n, cuts, keyed, timed, form,
-                                                  seed):
-    # records and chunks interleaved, and a JSON round trip in the middle: one stream
+def test_records_and_arrays_equal_the_frame_path_bit_for_bit(stat, options, n, cuts, keyed,
+                                                             timed, form, door, seed):
+    # records (or arrays) and chunks interleaved, and a JSON round trip in the middle
     if timed and options.get("bias_correction") is False:
         timed = False
     df = _frame(n, seed)
@@ -235,9 +248,15 @@ def test_records_equal_the_frame_path_bit_for_bit(stat, options, n, cuts, keyed,
             continue
         if k == 2:
             smoother = ss.OnlineSmoother.from_dict(json.loads(json.dumps(smoother.to_dict())))
-        for i in range(len(chunk)):
-            values, key, stamp = rows[df.index.get_loc(chunk.index[i])]
-            got = smoother.update_record(values, key=key, time=stamp)
+        if door == "arrays":
+            values, keys, times = _arrays(chunk, columns, keyed, timed, form)
+            out = smoother.update_arrays(values, keys=keys, times=times)
+            got_rows = [{c: v[i] for c, v in out.items()} for i in range(len(chunk))]
+        else:
+            got_rows = [smoother.update_record(values, key=key, time=stamp)
+                        for values, key, stamp in (rows[df.index.get_loc(i)]
+                                                   for i in chunk.index)]
+        for i, got in enumerate(got_rows):
             want = expected.loc[chunk.index[i]]
             want = want.to_dict() if isinstance(want, pd.Series) else {  # cov/corr: a frame
                 (r, c): want.loc[r, c] for r in want.index for c in want.columns}
@@ -284,8 +303,55 @@ def test_a_bad_record_raises_and_leaves_the_state_unchanged(record, key, time, e
     assert json.dumps(smoother.to_dict()) == before
 
 
+_T = np.array(["2024-03-02T00:00", "2024-03-02T00:01"], dtype="datetime64[ns]")
+
+
+@pytest.mark.parametrize("values, keys, times, error, message", [
+    ({"a": [1.0, np.inf], "b": [1.0, 2.0]}, ["north"] * 2, _T, ValueError,
+     "column 'a' is infinite at row 1"),
+    ({"a": [1.0, 2.0], "b": [1.0, 2.0]}, ["north"] * 2, _T[::-1], ValueError,
+     "time stamps go backwards for key 'north'"),
+    ({"a": [1.0, 2.0], "b": [1.0, 2.0]}, ["north"] * 2, _T - np.timedelta64(2, "D"),
+     ValueError, "time stamps go backwards for key 'north' at row 0"),
+    ({"a": [1.0, 2.0]}, ["north"] * 2, _T, ValueError, "values has no column 'b'"),
+    ({"a": [1.0], "b": [1.0], "c": [1.0]}, ["north"], _T[:1], ValueError, "column 'c'"),
+    (np.ones((2, 3)), ["north"] * 2, _T, ValueError, "one column per smoothed column"),
+    ({"a": [1.0, 2.0], "b": [1.0]}, ["north"] * 2, _T, ValueError, "column 'b' has shape"),
+    ({"a": ["1", "2"], "b": [1.0, 2.0]}, ["north"] * 2, _T, TypeError,
+     "column 'a' must hold numbers"),
+    ({"a": [1.0, 2.0], "b": [1.0, 2.0]}, ["north"], _T, ValueError, "keys has 1 rows"),
+    ({"a": [1.0, 2.0], "b": [1.0, 2.0]}, None, _T, ValueError, "give keys="),
+    ({"a": [1.0, 2.0], "b": [1.0, 2.0]}, ["north"] * 2, None, ValueError, "give times="),
+    ({"a": [1.0, 2.0], "b": [1.0, 2.0]}, ["north"] * 2, _T[:1], ValueError,
+     "one stamp per row"),
+    ({"a": [1.0, 2.0], "b": [1.0, 2.0]}, ["north"] * 2, [1.0, 2.0], TypeError, "stay datetimes"),
+])
+def test_bad_arrays_raise_and_leave_the_state_unchanged(values, keys, times, error, message):
+    _, smoother = _fresh_and_fed()  # keyed by sensor, timed: rows up to 2024-03-01 ...
+    before = json.dumps(smoother.to_dict())
+    with pytest.raises(error, match=message):
+        smoother.update_arrays(values, keys=keys, times=times)
+    assert json.dumps(smoother.to_dict()) == before
+
+
+def test_arrays_before_any_chunk_need_their_columns_and_a_refused_first_fixes_nothing():
+    with pytest.raises(ValueError, match="need the columns"):
+        ss.OnlineSmoother(beta=0.5).update_arrays(np.ones((3, 2)))
+    with pytest.raises(ValueError, match="no by="):
+        ss.OnlineSmoother(beta=0.5).update_arrays({"x": [1.0]}, keys=["a"])
+    with pytest.raises(ValueError, match="does not decay by time"):
+        ss.OnlineSmoother(beta=0.5).update_arrays({"x": [1.0]}, times=[1.0])
+    sm = ss.OnlineSmoother(beta=0.5, by=["site", "sensor"])
+    with pytest.raises(ValueError, match="one array of keys per column"):
+        sm.update_arrays({"x": [1.0]}, keys=[["north"]])
+    assert sm.update_arrays({"x": []}, keys=[[], []]) == {}  # empty: fixes nothing either
+    out = sm.update_arrays({"y": [2.0, 4.0]}, keys=[["n", "n"], [1, 1]])
+    np.testing.assert_array_equal(out["y"], [2.0, 2 / 3 * 4.0 + 1 / 3 * 2.0])
+    assert sm.keys == [("n", 1)]
+
+
 def test_records_before_any_chunk_need_their_columns_and_keys():
-    with pytest.raises(ValueError, match="needs the columns"):
+    with pytest.raises(ValueError, match="need the columns"):
         ss.OnlineSmoother(beta=0.5).update_record([1.0, 2.0])
     sm = ss.OnlineSmoother(beta=0.5, by="sensor")
     with pytest.raises(ValueError, match="no by="):
