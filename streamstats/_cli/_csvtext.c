@@ -332,29 +332,37 @@ static int parse_number(const char *s, const char *e, double *out)
     return 1;
 }
 
+/* The line feeds in [p, end), eight bytes at a time: a line feed is a zero byte of
+ * w ^ "\n\n\n\n\n\n\n\n", and ~(((w & 0x7f..) + 0x7f..) | w | 0x7f..) flags each zero
+ * byte exactly (no borrow runs from one byte into the next). */
+static Py_ssize_t count_line_ends(const char *p, const char *end)
+{
+    const uint64_t ones = 0x0101010101010101ull, low7 = 0x7f7f7f7f7f7f7f7full;
+    Py_ssize_t count = 0;
+    for (; end - p >= 8; p += 8) {
+        uint64_t w;
+        memcpy(&w, p, 8);
+        w ^= ones * '\n';
+        uint64_t zero = ~(((w & low7) + low7) | w | low7);
+        count += (Py_ssize_t)((((zero >> 7) * ones) >> 56)); /* the sum of the flags */
+    }
+    for (; p < end; p++)
+        count += *p == '\n';
+    return count;
+}
+
 PyDoc_STRVAR(line_ends_doc,
 "line_ends(data)\n--\n\n"
-"The number of line feeds in data (eight bytes at a time).");
+"The number of line feeds in data.");
 
 static PyObject *line_ends(PyObject *self, PyObject *arg)
 {
     Py_buffer data;
     if (PyObject_GetBuffer(arg, &data, PyBUF_SIMPLE) < 0)
         return NULL;
-    const unsigned char *p = data.buf, *end = p + data.len;
-    Py_ssize_t count = 0;
+    Py_ssize_t count;
     Py_BEGIN_ALLOW_THREADS
-    const uint64_t ones = 0x0101010101010101ull, low7 = 0x7f7f7f7f7f7f7f7full;
-    for (; end - p >= 8; p += 8) {
-        uint64_t w;
-        memcpy(&w, p, 8);
-        w ^= ones * '\n'; /* a line feed is now a zero byte */
-        /* the high bit of each zero byte, exactly (no borrow between bytes) */
-        uint64_t zero = ~(((w & low7) + low7) | w | low7);
-        count += __builtin_popcountll(zero);
-    }
-    for (; p < end; p++)
-        count += *p == '\n';
+    count = count_line_ends(data.buf, (const char *)data.buf + data.len);
     Py_END_ALLOW_THREADS
     PyBuffer_Release(&data);
     return PyLong_FromSsize_t(count);
@@ -471,11 +479,8 @@ static PyObject *split(PyObject *self, PyObject *args)
         result = Py_NewRef(Py_None);
         goto done;
     }
-    Py_ssize_t rows = 0;
-    for (const char *p = start; p < end; rows++) {
-        const char *line_end = memchr(p, '\n', (size_t)(end - p));
-        p = line_end == NULL ? end : line_end + 1;
-    }
+    /* a line a row (the last may have no line end) */
+    Py_ssize_t rows = count_line_ends(start, end) + (size && end[-1] != '\n');
     for (Py_ssize_t j = 0; j < ncol; j++) {
         Field *c = &cols[j];
         c->number = ((const char *)numbers.buf)[j] != 0;
