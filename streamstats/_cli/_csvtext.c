@@ -360,10 +360,8 @@ static PyObject *line_ends(PyObject *self, PyObject *arg)
     Py_buffer data;
     if (PyObject_GetBuffer(arg, &data, PyBUF_SIMPLE) < 0)
         return NULL;
-    Py_ssize_t count;
-    Py_BEGIN_ALLOW_THREADS
-    count = count_line_ends(data.buf, (const char *)data.buf + data.len);
-    Py_END_ALLOW_THREADS
+    /* (a tenth of a millisecond a megabyte: not worth handing the GIL over) */
+    Py_ssize_t count = count_line_ends(data.buf, (const char *)data.buf + data.len);
     PyBuffer_Release(&data);
     return PyLong_FromSsize_t(count);
 }

@@ -869,8 +869,9 @@ def to_csv(table: pa.Table) -> bytes:
     if table.num_rows == 0:
         return b""
     columns: list[Any] = []
-    for column in table.columns:
-        column = column.combine_chunks()
+    for chunked in table.columns:
+        # (one chunk, as the stream makes them: no call that would hand the GIL over)
+        column = chunked.chunk(0) if chunked.num_chunks == 1 else chunked.combine_chunks()
         if pa.types.is_floating(column.type):
             columns.append(column.to_numpy(zero_copy_only=False).astype(np.float64, copy=False))
             continue
