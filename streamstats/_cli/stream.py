@@ -31,7 +31,7 @@ from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -191,6 +191,20 @@ class StreamOptions:
         out.pop("chunk_size")
         out["stats"] = list(self.stats)
         return out
+
+
+class Parsed(NamedTuple):
+    """A block's :meth:`CsvStream.parse`: its rows, its malformed lines (number within
+    the block, text), the lines that cannot be records (bad quotes, not UTF-8), where
+    its lines are, and each row's key as a code into the block's distinct keys (-1:
+    missing)."""
+
+    table: pa.Table
+    invalid: list[tuple[int, str]]
+    broken: list[Rejected]
+    lines: _LineIndex
+    codes: np.ndarray
+    uniques: list
 
 
 @dataclass
@@ -483,12 +497,16 @@ class CsvStream:
         self._after_header = self.read_header()
         return Block(b"", 2, self.header_size, tail=self.tail, restart=self.header_size)
 
-    def parse(self, block: Block) -> tuple[pa.Table, list[tuple[int, str]], list[Rejected],
-                                           _LineIndex]:
+    def parse(self, block: Block) -> Parsed:
         """The block's rows (smoothed columns known to be numbers as float64, the rest
         as text exactly as written), its malformed lines (number within the block,
-        text), the lines that cannot be records at all (bad quotes, not UTF-8), and
-        where its lines are. Safe to run in another thread."""
+        text), the lines that cannot be records at all (bad quotes, not UTF-8), where
+        its lines are, and its rows' keys. Safe to run in another thread."""
+        table, invalid, broken, lines = self._records(block)
+        return Parsed(table, invalid, broken, lines, *self._keys(table))
+
+    def _records(self, block: Block) -> tuple[pa.Table, list[tuple[int, str]], list[Rejected],
+                                               _LineIndex]:
         data = block.data
         header = self.header
         numbers = {c for c, kind in self.kinds.items() if kind == "number"}
@@ -524,7 +542,8 @@ class CsvStream:
             self.position.offset, self.position.line = block.restart, 2
             self.tail = block.tail or b""
             return None, []
-        table, invalid, broken, index = parsed if parsed is not None else self.parse(block)
+        table, invalid, broken, index, codes, uniques = (
+            parsed if parsed is not None else self.parse(block))
         lines = index.numbers(block.line, {n for n, _ in invalid}, table.num_rows)
         rejected = [*block.rejected, *broken]
         rejected += [Rejected(block.line + n - 1, f"expected {len(self.header)} fields, got "
@@ -537,7 +556,6 @@ class CsvStream:
         smoothed: list[str] = self.smoother.params["columns"] if self.smoother else []
         texts = _Lines(block.data, block.line)
         values, times, bad = self._checked(table, smoothed, lines, texts, rejected)
-        codes, uniques = self._keys(table)
         late = self._late(times, codes, uniques, ~bad)
         if late.any():
             self._refuse_or_drop_late(late, lines, codes, uniques, texts, rejected)
