@@ -1,11 +1,11 @@
 /* The command's CSV text in C, without the GIL.
  *
- * Input: split() takes a block of plain lines (no quotes, carriage returns, bytes
- * above ASCII, blank lines; every line with the header's number of fields; every
- * number a plain decimal or a missing-value spelling) apart into the columns Arrow's
- * reader would make of it, the numbers rounded correctly as Arrow's are; anything
- * else it leaves to Arrow (it returns None), which knows the rest of CSV and how to
- * explain a bad line.
+ * Input: split() takes a block of plain lines (no quotes, bytes above ASCII, blank
+ * lines, carriage returns but in CR LF line ends; every line with the header's number
+ * of fields; every number a plain decimal or a missing-value spelling) apart into the
+ * columns Arrow's reader would make of it, the numbers rounded correctly as Arrow's
+ * are; anything else it leaves to Arrow (it returns None), which knows the rest of
+ * CSV and how to explain a bad line.
  *
  * Output: rows() writes floats in their shortest round-trip form and text fields as
  * they came in (quoted only where CSV needs it).
@@ -397,23 +397,27 @@ static int split_lines(const char *start, const char *end, Field *cols, Py_ssize
     const char *p = start;
     Py_ssize_t row = 0;
     while (p < end) {
-        if (*p == '\n')
+        if (*p == '\n' || (*p == '\r' && p[1] == '\n'))
             return 0; /* a blank line */
         for (Py_ssize_t j = 0; j < ncol; j++) {
             const char *s = p;
             unsigned char cls;
             while ((cls = BYTE_CLASS[(unsigned char)*p]) == PLAIN)
                 p++;
+            Py_ssize_t len = p - s;
+            if (cls == NOT_PLAIN && *p == '\r' && p[1] == '\n') {
+                cls = NEWLINE; /* a line ending in CR LF: the CR is no part of the field */
+                p++;
+            }
             if (cls == NOT_PLAIN || (cls == NUL && p != end))
                 return 0;
             /* the last field ends the line, the others at a comma */
             if ((j == ncol - 1) == (cls == COMMA))
                 return 0;
             Field *c = &cols[j];
-            Py_ssize_t len = p - s;
             if (c->number) {
                 double x = NAN;
-                if (len && !parse_number(s, p, &x)) {
+                if (len && !parse_number(s, s + len, &x)) {
                     Py_ssize_t k = 0;
                     while (k < nna && !(na_len[k] == len && memcmp(na[k], s, (size_t)len) == 0))
                         k++;

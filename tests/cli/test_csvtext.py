@@ -153,14 +153,15 @@ NUMBER = st.one_of(
 
 
 @given(st.lists(st.tuples(st.from_regex(r"\A[ -!#-+\--~]{0,8}\Z"), NUMBER, NUMBER),
-                min_size=1, max_size=40), st.booleans())
+                min_size=1, max_size=40), st.booleans(), st.sampled_from(["\n", "\r\n"]))
 @settings(max_examples=300, deadline=None)
-def test_a_plain_block_splits_as_arrow_reads_it(rows, line_end):
+def test_a_plain_block_splits_as_arrow_reads_it(rows, line_end, newline):
     """Text of any ASCII but quotes and commas; numbers in every decimal spelling;
-    where Arrow would refuse a value (or read an infinity), the split leaves the block
-    to Arrow."""
+    lines ended by LF or CR LF; where Arrow would refuse a value (or read an
+    infinity), the split leaves the block to Arrow."""
     header = ["key", "a", "b"]
-    data = "\n".join(",".join(r) for r in rows).encode() + (b"\n" if line_end else b"")
+    data = newline.join(",".join(r) for r in rows).encode() + (
+        newline.encode() if line_end else b"")
     got = _split(data, header, {"a", "b"})
     table, invalid = _read_block(data, header, {"a", "b"})
     if got is None:
@@ -184,7 +185,9 @@ def test_most_numbers_are_taken_by_the_split():
 
 @pytest.mark.parametrize("data", [
     b'a,"b",1\n',            # a quote
-    b"a,b,1\r\n",            # a carriage return
+    b"a,b\r,1\n",            # a carriage return inside a line
+    b"a,b,1\r",              # a carriage return without its line feed
+    b"a,b,1\r\n\r\n",        # a blank line (CR LF)
     "a,\u00e9,1\n".encode(),  # beyond ASCII
     b"a,b,1\n\na,b,2\n",     # a blank line
     b"a,b\n",                # a field missing
@@ -198,6 +201,14 @@ def test_most_numbers_are_taken_by_the_split():
 ])
 def test_any_other_block_is_left_to_arrow(data):
     assert _split(data, ["k", "t", "x"], {"x"}) is None
+
+
+def test_lines_ending_in_cr_lf_split_as_with_lf():
+    data = b"a,x,1.5\nb,,NA\n,y,-2e3"
+    lf = _split(data, ["k", "t", "x"], {"x"})
+    crlf = _split(data.replace(b"\n", b"\r\n") + b"\r\n", ["k", "t", "x"], {"x"})
+    assert crlf is not None and crlf.column("t").to_pylist() == ["x", "", "y"]
+    _same(crlf, lf)
 
 
 def test_split_keeps_missing_values_and_text_as_written():
