@@ -197,7 +197,7 @@ static inline void write_digits(char *p, uint64_t v, int32_t n)
 }
 
 /* Writes x (finite or not; NaN is the caller's) as Arrow's writer does; returns the
- * end. At most 24 bytes (-d.dddddddddddddddde-308), but it may scribble up to 40
+ * end. At most 24 bytes (-d.dddddddddddddddde-308), but it may scribble up to 32
  * bytes past p: the caller leaves room. */
 static char *write_double(char *p, double x)
 {
@@ -218,28 +218,27 @@ static char *write_double(char *p, double x)
     shortest(bits, &digits, &exponent);
     int32_t n = digit_count(digits); /* at most 17 */
     int32_t point = exponent + n;    /* digits before the decimal point */
-    char d[48];
-    write_digits(d, digits, n);
-    /* fixed-size copies (the bytes past the digits are overwritten or left past the
-     * end): faster than copying exactly */
+    /* the digits go straight to their place (no copy of them to load back) */
     if (-6 < point && point <= 10) { /* 1e-6 <= |x| < 1e10: plain */
         if (point <= 0) {           /* 0.000ddd */
             memcpy(p, "0.000000", 8);
-            memcpy(p + 2 - point, d, 24);
+            write_digits(p + 2 - point, digits, n);
             return p + 2 - point + n;
         }
-        memcpy(p, d, 24);
         if (point >= n) { /* ddd000 */
+            write_digits(p, digits, n);
             memset(p + n, '0', 16);
             return p + point;
         }
-        p[point] = '.'; /* dd.ddd */
-        memcpy(p + point + 1, d + point, 24);
+        write_digits(p + 1, digits, n); /* dd.ddd: the integer digits one to the left */
+        for (int32_t i = 0; i < point; i++)
+            p[i] = p[i + 1];
+        p[point] = '.';
         return p + n + 1;
     }
-    p[0] = d[0]; /* d.ddde+X */
+    write_digits(p + 1, digits, n); /* d.ddde+X */
+    p[0] = p[1];
     p[1] = '.';
-    memcpy(p + 2, d + 1, 24);
     p += n > 1 ? n + 1 : 1;
     int32_t e = point - 1;
     *p++ = 'e';
