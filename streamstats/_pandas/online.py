@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import numbers
-from collections.abc import Hashable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -492,26 +492,38 @@ class OnlineSmoother:
         >>> all(np.array_equal(got[c], v, equal_nan=True) for c, v in out.items())
         True
         """
+        def run(schema: ChunkSchema, streams: KeyedStreams) -> dict[str, np.ndarray]:
+            x = schema.arrays(values)
+            n = x.shape[0]
+            return streams.run(x, self._array_keys(keys, n), self._array_times(times),
+                               pd.RangeIndex(n), schema.names)
+
         first = self._streams is None
-        try:  # nothing is kept of a refused first chunk, not even its columns
+        out = self._without_a_frame(values, run)
+        if first and next(iter(out.values())).shape[0] == 0:
+            self.reset()  # an empty first chunk fixes no columns
+            return {}
+        return {label: out[stat][:, lane] for stat, lane, label in self._labels or ()}
+
+    def _without_a_frame(self, values: Any, run: Callable[[ChunkSchema, KeyedStreams], dict]
+                         ) -> dict:
+        """update_record's and update_arrays' common part: the schema (a first record
+        or chunk fixes the columns), ``run`` on the streams, and the output labels; a
+        refused first one leaves nothing behind, not even its columns."""
+        first = self._streams is None
+        try:
             if self._schema is None:
                 self._schema = self._record_schema(values)
-            x = self._schema.arrays(values)
-            n = x.shape[0]
             streams = self._new_streams() if self._streams is None else self._streams
-            out = streams.run(x, self._array_keys(keys, n), self._array_times(times),
-                              pd.RangeIndex(n), self._schema.names)
+            out = run(self._schema, streams)
         except Exception:
             if first:
                 self.reset()
             raise
-        if first and n == 0:  # an empty first chunk fixes no columns
-            self.reset()
-            return {}
         self._streams = streams
         if self._labels is None:
             self._labels = self._record_labels(self._schema)
-        return {label: out[stat][:, lane] for stat, lane, label in self._labels}
+        return out
 
     def _array_keys(self, keys: Any, rows: int) -> list | None:
         """update_arrays' keys as one array-like per ``by`` column (None without)."""
@@ -593,21 +605,9 @@ class OnlineSmoother:
         ...                times="t").update(frame).iloc[-1].to_dict() == r
         True
         """
-        first = self._streams is None
-        try:  # nothing is kept of a refused first record, not even its columns
-            if self._schema is None:
-                self._schema = self._record_schema(values)
-            x = self._schema.record(values)
-            streams = self._new_streams() if self._streams is None else self._streams
-            out = streams.record(x, self._record_key(key), time, self._schema.names)
-        except Exception:
-            if first:
-                self.reset()
-            raise
-        self._streams = streams
-        if self._labels is None:
-            self._labels = self._record_labels(self._schema)
-        return {label: out[stat][lane] for stat, lane, label in self._labels}
+        out = self._without_a_frame(values, lambda schema, streams: streams.record(
+            schema.record(values), self._record_key(key), time, schema.names))
+        return {label: out[stat][lane] for stat, lane, label in self._labels or ()}
 
     def _record_key(self, key: Any) -> Hashable:
         """A record's key as the frame path has it (``()`` without ``by``)."""
