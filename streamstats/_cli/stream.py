@@ -1,10 +1,11 @@
 """Smoothing a CSV stream in bounded chunks, per key, by time, resumable exactly.
 
 The input is read in blocks of whole lines (so each block's byte offset and first
-line number are known), parsed by pyarrow, converted and checked here (so a bad
-value rejects its line, not the block), and fed to an
-:class:`~streamstats.OnlineSmoother`. Each block's result is CSV text whose bytes do
-not depend on where the blocks fall (shortest round-trip floats), so a run resumed
+line number are known), split in C when its lines are plain (``_csvtext``, the usual
+case) and parsed by pyarrow when not, converted and checked here (so a bad value
+rejects its line, not the block), and fed to an :class:`~streamstats.OnlineSmoother`
+as arrays. Each block's result is CSV text (written in C) whose bytes do not depend
+on where the blocks fall (shortest round-trip floats), so a run resumed
 from a checkpoint (input offset, smoother state, output bytes) writes exactly what an
 uninterrupted run writes.
 
@@ -55,7 +56,7 @@ from .checkpoint import (
 )
 from .timestamps import TimeFormatError, decide_format, parse_times, show_value
 
-__all__ = ["StreamOptions", "CsvStream", "Block", "DataError", "UsageError", "Rejected",
+__all__ = ["StreamOptions", "CsvStream", "Block", "Parsed", "DataError", "UsageError", "Rejected",
            "smooth_csv", "to_csv", "MAX_LINE_BYTES", "CHUNK_BYTES"]
 
 _TIME = "__streamstats_time__"
