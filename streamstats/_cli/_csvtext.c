@@ -1,8 +1,9 @@
 /* The command's CSV text in C, without the GIL.
  *
- * Input: split() takes a block of plain lines (no quotes, bytes above ASCII, blank
- * lines, carriage returns but in CR LF line ends; every line with the header's number
- * of fields; every number a plain decimal or a missing-value spelling) apart into the
+ * Input: split() takes a block of plain lines (no bytes above ASCII, blank lines,
+ * carriage returns but in CR LF line ends, quotes but around a whole text field
+ * without a quote or line end in it; every line with the header's number of fields;
+ * every number a plain decimal or a missing-value spelling) apart into the
  * columns Arrow's reader would make of it, the numbers rounded correctly as Arrow's
  * are; anything else it leaves to Arrow (it returns None), which knows the rest of
  * CSV and how to explain a bad line.
@@ -399,11 +400,29 @@ static int split_lines(const char *start, const char *end, Field *cols, Py_ssize
         if (*p == '\n' || (*p == '\r' && p[1] == '\n'))
             return 0; /* a blank line */
         for (Py_ssize_t j = 0; j < ncol; j++) {
+            Field *c = &cols[j];
             const char *s = p;
+            Py_ssize_t len;
             unsigned char cls;
-            while ((cls = BYTE_CLASS[(unsigned char)*p]) == PLAIN)
-                p++;
-            Py_ssize_t len = p - s;
+            if (*p == '"' && !c->number) {
+                /* a quoted text field: its text is what the quotes hold (a comma
+                 * too); a quote, line end or byte beyond ASCII in it is not plain */
+                s = ++p;
+                while (*p != '"') {
+                    if (*p == '\n' || *p == '\r' || *p == 0 || (unsigned char)*p >= 0x80)
+                        return 0;
+                    p++;
+                }
+                len = p - s;
+                cls = BYTE_CLASS[(unsigned char)*++p]; /* what follows the closing quote */
+                if (cls == PLAIN)
+                    return 0;
+            }
+            else {
+                while ((cls = BYTE_CLASS[(unsigned char)*p]) == PLAIN)
+                    p++;
+                len = p - s;
+            }
             if (cls == NOT_PLAIN && *p == '\r' && p[1] == '\n') {
                 cls = NEWLINE; /* a line ending in CR LF: the CR is no part of the field */
                 p++;
@@ -413,7 +432,6 @@ static int split_lines(const char *start, const char *end, Field *cols, Py_ssize
             /* the last field ends the line, the others at a comma */
             if ((j == ncol - 1) == (cls == COMMA))
                 return 0;
-            Field *c = &cols[j];
             if (c->number) {
                 double x = NAN;
                 if (len && !parse_number(s, s + len, &x)) {

@@ -152,13 +152,17 @@ NUMBER = st.one_of(
 )
 
 
-@given(st.lists(st.tuples(st.from_regex(r"\A[ -!#-+\--~]{0,8}\Z"), NUMBER, NUMBER),
-                min_size=1, max_size=40), st.booleans(), st.sampled_from(["\n", "\r\n"]))
+TEXT = st.one_of(st.from_regex(r"\A[ -!#-+\--~]{0,8}\Z"),  # ASCII but quotes, commas
+                 st.from_regex(r"\A[ -!#-~]{0,8}\Z").map(lambda t: f'"{t}"'))  # quoted
+
+
+@given(st.lists(st.tuples(TEXT, NUMBER, NUMBER), min_size=1, max_size=40), st.booleans(),
+       st.sampled_from(["\n", "\r\n"]))
 @settings(max_examples=300, deadline=None)
 def test_a_plain_block_splits_as_arrow_reads_it(rows, line_end, newline):
-    """Text of any ASCII but quotes and commas; numbers in every decimal spelling;
-    lines ended by LF or CR LF; where Arrow would refuse a value (or read an
-    infinity), the split leaves the block to Arrow."""
+    """Text of any ASCII but quotes and commas, or quoted (commas too); numbers in
+    every decimal spelling; lines ended by LF or CR LF; where Arrow would refuse a
+    value (or read an infinity), the split leaves the block to Arrow."""
     header = ["key", "a", "b"]
     data = newline.join(",".join(r) for r in rows).encode() + (
         newline.encode() if line_end else b"")
@@ -184,7 +188,12 @@ def test_most_numbers_are_taken_by_the_split():
 
 
 @pytest.mark.parametrize("data", [
-    b'a,"b",1\n',            # a quote
+    b'a,"b""c",1\n',         # a quote in quotes
+    b'a,"b\nc",1\n',         # a line end in quotes
+    b'a,"b"c,1\n',           # text after the closing quote
+    b'a,b"c",1\n',           # a quote inside a field
+    b'a,"b,1\n',             # a quote not closed
+    b'a,b,"1"\n',            # a quoted number
     b"a,b\r,1\n",            # a carriage return inside a line
     b"a,b,1\r",              # a carriage return without its line feed
     b"a,b,1\r\n\r\n",        # a blank line (CR LF)
@@ -209,6 +218,15 @@ def test_lines_ending_in_cr_lf_split_as_with_lf():
     crlf = _split(data.replace(b"\n", b"\r\n") + b"\r\n", ["k", "t", "x"], {"x"})
     assert crlf is not None and crlf.column("t").to_pylist() == ["x", "", "y"]
     _same(crlf, lf)
+
+
+def test_quoted_text_is_what_the_quotes_hold():
+    data = b'"a,b","2024-01-01 00:00","",1\n"c",x,"NA",2\n'
+    got = _split(data, ["k", "t", "u", "x"], {"x"})
+    assert got.column("k").to_pylist() == ["a,b", "c"]
+    assert got.column("t").to_pylist() == ["2024-01-01 00:00", "x"]
+    assert got.column("u").to_pylist() == ["", "NA"]
+    _same(got, _arrow(data, ["k", "t", "u", "x"], {"x"}))
 
 
 def test_split_keeps_missing_values_and_text_as_written():
