@@ -116,14 +116,32 @@ def record_table(rounds: int) -> list[tuple]:
         sm = ss.OnlineSmoother(beta=0.9)
         for s in series:
             sm.update(s)
+    # a new smoother's first chunk of 400 rows (stamps must not go back): a frame, or its
+    # columns as arrays (a Categorical of keys)
+    chunk = pd.DataFrame({"t": stamps, "sensor": [keys[i % 4] for i in range(400)],
+                          "x": [r[0] for r in readings], "y": [r[1] for r in readings]})
+    arrays = ({"x": chunk["x"].to_numpy(), "y": chunk["y"].to_numpy()},
+              pd.Categorical(chunk["sensor"]), chunk["t"].to_numpy())
+
+    def chunk_frame():
+        smoother().update(chunk)
+
+    def chunk_arrays():
+        values, keyed, times = arrays
+        smoother().update_arrays(values, keys=keyed, times=times)
+
     best = best_of(rounds, {"records": records, "frames": one_row_frames,
-                            "series": one_row_series}, 3)
+                            "series": one_row_series, "chunk frame": chunk_frame,
+                            "chunk arrays": chunk_arrays}, 3)
     per = {k: v / 400 for k, v in best.items()}
     return [
         ("update_record (key, time, 2 columns, mean+var)", per["records"],
          "one-row frame update", per["records"] / per["frames"], "10 us"),
         ("one-row frame update (key, time, 2 columns, mean+var)", per["frames"], "", None, ""),
         ("one-row Series update (mean)", per["series"], "", None, "30 us"),
+        ("update_arrays, a first 400 rows (per row)", per["chunk arrays"],
+         "the same as a frame", per["chunk arrays"] / per["chunk frame"], ""),
+        ("update, a first 400-row frame (per row)", per["chunk frame"], "", None, ""),
     ]
 
 
