@@ -458,11 +458,11 @@ static int split_lines(const char *start, const char *end, Field *cols, Py_ssize
 
 PyDoc_STRVAR(split_doc,
 "split(data, numbers, missing)\n--\n\n"
-"The columns of a block of plain CSV lines, or None if it is not plain. numbers has\n"
-"a byte per column (nonzero: a number column); missing is a tuple of bytes, the\n"
-"spellings of a missing number. A number column comes back as the bytes of its\n"
-"float64 values (NaN where missing), any other as (offsets, data): the int32 offsets\n"
-"and bytes of an Arrow string array of its fields as written.");
+"The columns of a block of plain CSV lines, or None if it is not plain (or empty).\n"
+"numbers has a byte per column (nonzero: a number column); missing is a tuple of\n"
+"bytes, the spellings of a missing number. A number column comes back as the bytes\n"
+"of its float64 values (NaN where missing), any other as (offsets, data): the int32\n"
+"offsets and bytes of an Arrow string array of its fields as written (unquoted).");
 
 static PyObject *split(PyObject *self, PyObject *args)
 {
@@ -494,7 +494,7 @@ static PyObject *split(PyObject *self, PyObject *args)
         na[k] = PyBytes_AS_STRING(item);
         na_len[k] = PyBytes_GET_SIZE(item);
     }
-    if (ncol == 0 || size > INT32_MAX) { /* (int32 offsets) */
+    if (ncol == 0 || size == 0 || size > INT32_MAX) { /* (no rows; int32 offsets) */
         result = Py_NewRef(Py_None);
         goto done;
     }

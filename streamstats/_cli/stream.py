@@ -512,7 +512,7 @@ class CsvStream:
         header = self.header
         numbers = {c for c, kind in self.kinds.items() if kind == "number"}
         plain = _csvtext.split(data, bytes(c in numbers for c in header), _NA_BYTES)
-        if plain is not None and data:  # the usual block, split in C
+        if plain is not None:  # the usual block, split in C
             table = _plain_table(plain, header)
             return table, [], [], _LineIndex(None, table.num_rows)
         lines = _LineIndex(data)

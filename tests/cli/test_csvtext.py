@@ -241,3 +241,20 @@ def test_split_keeps_missing_values_and_text_as_written():
 @given(st.binary(max_size=200))
 def test_line_ends_count_the_line_feeds(data):
     assert _csvtext.line_ends(data) == data.count(b"\n")
+
+
+@given(st.lists(st.sampled_from([b"a", b"1", b"-", b".", b"e", b",", b"\n", b"\r", b'"', b" ",
+                                 b"\x00", b"\xc3\xa9", b"NA", b"9" * 20]), max_size=60),
+       st.lists(st.booleans(), min_size=3, max_size=3))
+@settings(max_examples=500, deadline=None)
+def test_any_bytes_split_as_arrow_reads_them_or_not_at_all(pieces, numbers):
+    # whatever the bytes, the split is Arrow's reading of them, or None
+    data = b"".join(pieces)
+    header = ["k", "t", "x"]
+    chosen = {c for c, number in zip(header, numbers) if number}
+    got = _split(data, header, chosen)
+    if got is None:
+        return
+    table, invalid = _read_block(data, header, chosen)
+    assert table is not None and not invalid
+    _same(got, table)
