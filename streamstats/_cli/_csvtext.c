@@ -389,15 +389,16 @@ typedef struct {
     Py_ssize_t total;
 } Field;
 
-/* Splits [p, end) (lines of ncol fields, the last possibly without its line end)
- * into the columns; returns 0 if the block is not plain. */
-static int split_lines(const char *start, const char *end, Field *cols, Py_ssize_t ncol,
-                       const char *const *na, const Py_ssize_t *na_len, Py_ssize_t nna)
+/* Splits [p, end) (rows lines of ncol fields, the last possibly without its line
+ * end) into the columns; returns 0 if the block is not plain. */
+static int split_lines(const char *start, const char *end, Py_ssize_t rows, Field *cols,
+                       Py_ssize_t ncol, const char *const *na, const Py_ssize_t *na_len,
+                       Py_ssize_t nna)
 {
     const char *p = start;
     Py_ssize_t row = 0;
     while (p < end) {
-        if (*p == '\n' || (*p == '\r' && p[1] == '\n'))
+        if (row == rows || *p == '\n' || (*p == '\r' && p[1] == '\n'))
             return 0; /* a blank line */
         for (Py_ssize_t j = 0; j < ncol; j++) {
             Field *c = &cols[j];
@@ -453,12 +454,13 @@ static int split_lines(const char *start, const char *end, Field *cols, Py_ssize
         }
         row++;
     }
-    return 1;
+    return row == rows; /* (a wrong count of lines: not split) */
 }
 
 PyDoc_STRVAR(split_doc,
-"split(data, numbers, missing)\n--\n\n"
+"split(data, numbers, missing, line_ends=-1)\n--\n\n"
 "The columns of a block of plain CSV lines, or None if it is not plain (or empty).\n"
+"line_ends: the line feeds in data, if the caller has counted them.\n"
 "numbers has a byte per column (nonzero: a number column); missing is a tuple of\n"
 "bytes, the spellings of a missing number. A number column comes back as the bytes\n"
 "of its float64 values (NaN where missing), any other as (offsets, data): the int32\n"
@@ -468,8 +470,9 @@ static PyObject *split(PyObject *self, PyObject *args)
 {
     PyObject *data, *missing;
     Py_buffer numbers;
-    if (!PyArg_ParseTuple(args, "O!y*O!:split", &PyBytes_Type, &data, &numbers,
-                          &PyTuple_Type, &missing))
+    Py_ssize_t line_ends = -1;
+    if (!PyArg_ParseTuple(args, "O!y*O!|n:split", &PyBytes_Type, &data, &numbers,
+                          &PyTuple_Type, &missing, &line_ends))
         return NULL;
     Py_ssize_t ncol = numbers.len, nna = PyTuple_GET_SIZE(missing);
     Py_ssize_t size = PyBytes_GET_SIZE(data);
@@ -499,7 +502,9 @@ static PyObject *split(PyObject *self, PyObject *args)
         goto done;
     }
     /* a line a row (the last may have no line end) */
-    Py_ssize_t rows = count_line_ends(start, end) + (size && end[-1] != '\n');
+    if (line_ends < 0)
+        line_ends = count_line_ends(start, end);
+    Py_ssize_t rows = line_ends + (size && end[-1] != '\n');
     for (Py_ssize_t j = 0; j < ncol; j++) {
         Field *c = &cols[j];
         c->number = ((const char *)numbers.buf)[j] != 0;
@@ -516,7 +521,7 @@ static PyObject *split(PyObject *self, PyObject *args)
     }
     int plain;
     Py_BEGIN_ALLOW_THREADS
-    plain = split_lines(start, end, cols, ncol, na, na_len, nna);
+    plain = split_lines(start, end, rows, cols, ncol, na, na_len, nna);
     Py_END_ALLOW_THREADS
     if (!plain) {
         result = Py_NewRef(Py_None);

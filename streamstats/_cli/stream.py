@@ -511,7 +511,8 @@ class CsvStream:
         data = block.data
         header = self.header
         numbers = {c for c, kind in self.kinds.items() if kind == "number"}
-        plain = _csvtext.split(data, bytes(c in numbers for c in header), _NA_BYTES)
+        plain = _csvtext.split(data, bytes(c in numbers for c in header), _NA_BYTES,
+                               block.line_ends)
         if plain is not None:  # the usual block, split in C
             table = _plain_table(plain, header)
             return table, [], [], _LineIndex(None, table.num_rows)

@@ -229,6 +229,13 @@ def test_quoted_text_is_what_the_quotes_hold():
     _same(got, _arrow(data, ["k", "t", "u", "x"], {"x"}))
 
 
+def test_a_given_count_of_line_ends_is_used_and_a_wrong_one_refused():
+    data = b"a,1\nb,2\nc,3\n"
+    split = [_csvtext.split(data, b"\x00\x01", NA, n) for n in (3, -1, 2, 4)]
+    assert split[0] == split[1] and split[0] is not None
+    assert split[2] is None and split[3] is None
+
+
 def test_split_keeps_missing_values_and_text_as_written():
     data = b"a,,NA\nb b,007,nan\n,-1.5e-3,\n"
     got = _split(data, ["k", "t", "x"], {"x"})
