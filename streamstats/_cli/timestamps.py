@@ -22,7 +22,10 @@ from pandas.tseries.api import guess_datetime_format
 __all__ = ["TimeFormatError", "decide_format", "parse_times", "show_value"]
 
 _ISO = {"naive": pa.timestamp("ns"), "utc": pa.timestamp("ns", "UTC")}
-_NS_MIN, _NS_MAX = pd.Timestamp.min, pd.Timestamp.max
+# pandas' Timestamp.min and .max (int64 nanoseconds; the lowest int64 is NaT); as numpy
+# values: np.datetime64(pd.Timestamp.min, "ns") is 2262, and every stamp in ns "outside"
+_NS_MIN = np.datetime64(np.iinfo(np.int64).min + 1, "ns")
+_NS_MAX = np.datetime64(np.iinfo(np.int64).max, "ns")
 
 
 class TimeFormatError(ValueError):
@@ -81,8 +84,8 @@ def parse_times(column: pa.Array, fmt: str) -> tuple[np.ndarray, dict[int, str]]
     if getattr(parsed.dt, "tz", None) is not None:
         parsed = parsed.dt.tz_localize(None)
     raw = parsed.to_numpy()
-    unit = np.datetime_data(raw.dtype)[0]
     # the nanosecond range, in the unit pandas parsed to (us for far dates)
+    unit = np.datetime_data(raw.dtype)[0]  # (np.datetime64(x, unit): astype overflows)
     low = np.datetime64(_NS_MIN, unit)  # type: ignore[call-overload]
     high = np.datetime64(_NS_MAX, unit)  # type: ignore[call-overload]
     outside = ~np.isnat(raw) & ((raw < low) | (raw > high))

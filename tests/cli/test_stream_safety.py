@@ -330,6 +330,22 @@ def test_day_month_order_left_open_is_refused_and_given_it_is_kept(tmp_path, cap
         np.testing.assert_array_equal(pd.read_csv(out)["x"], expected)
 
 
+def test_a_strftime_format_reads_nanoseconds_and_refuses_what_is_outside_the_range(
+        tmp_path, capsys):
+    data, out = tmp_path / "ns.csv", tmp_path / "out.csv"
+    stamps = ["2024-01-01 00:00:00.123456789", "2024-01-01 00:00:01.623456789"]
+    data.write_text("t,x\n" + "".join(f"{t},{x}\n" for t, x in zip(stamps, (1, 3))))
+    options = ["--halflife", "1s", "--time-column", "t", "--time-format",
+               "%Y-%m-%d %H:%M:%S.%f", "-o", out]
+    assert _run(data, *options) == 0
+    expected = pd.Series([1.0, 3.0]).ewa.smooth(halflife="1s", times=pd.to_datetime(stamps))
+    np.testing.assert_array_equal(pd.read_csv(out)["x"], expected)
+    for far in ("1500-01-01 00:00:00.5", "2300-01-01 00:00:00.5"):
+        data.write_text(f"t,x\n{far},1\n")
+        assert _run(data, *options) == 1
+        assert "outside the range of time stamps" in capsys.readouterr().err
+
+
 @pytest.mark.parametrize("chunk", ["10", "4194304"])
 def test_naive_and_aware_stamps_are_not_mixed_whatever_the_blocks(tmp_path, chunk):
     data = tmp_path / "mix.csv"
