@@ -5,9 +5,14 @@ form, the EW second moment, variance, standard deviation, covariance and
 correlation; numpy-level batch functions that continue exactly from a state; the
 ``ewa`` accessor on pandas Series and DataFrames (``df.ewa.smooth(beta=0.9)``) and
 :class:`OnlineSmoother` for streams of chunks.
+
+The import needs numpy only: the accessor is registered once pandas is imported
+(before or after this package), and :func:`smooth_csv` imports its CSV reader
+(pyarrow) on first use.
 """
 
-from ._cli import smooth_csv
+from typing import Any
+
 from ._core.accumulators import (
     EWA,
     BiasCorrectedEWA,
@@ -23,9 +28,11 @@ from ._core.accumulators import (
 )
 from ._core.batch import ew_second_moment, ewa, ewcorr, ewcov, ewstd, ewvar
 from ._core.decay import beta_from_window, effective_window
-from ._pandas import accessor as _accessor  # noqa: F401  (registers the ``ewa`` accessor)
 from ._pandas.frame import MISSING_KEY
 from ._pandas.online import OnlineSmoother
+from ._pandas.registration import register_accessor as _register_accessor
+
+_register_accessor()
 
 __all__ = [
     "EWA",
@@ -53,3 +60,11 @@ __all__ = [
 ]
 
 __version__ = "0.1.0"
+
+
+def __getattr__(name: str) -> Any:
+    if name == "smooth_csv":
+        from ._cli.stream import smooth_csv
+
+        return smooth_csv
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

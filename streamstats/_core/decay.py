@@ -10,11 +10,14 @@ from __future__ import annotations
 
 import datetime as _dt
 import math
+import re
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = ["Decay", "resolve_decay", "is_duration", "check_number", "effective_window",
            "beta_from_window"]
@@ -48,9 +51,59 @@ class Decay:
         return dict([self.spec])
 
 
+#: pandas' spellings of the units of a duration, in nanoseconds
+_UNIT_NS = {"ns": 1, "us": 10**3, "ms": 10**6,
+            **dict.fromkeys(["s", "sec", "second", "seconds"], 10**9),
+            **dict.fromkeys(["m", "min", "minute", "minutes"], 60 * 10**9),
+            **dict.fromkeys(["h", "hr", "hour", "hours"], 3600 * 10**9),
+            **dict.fromkeys(["D", "day", "days"], 86400 * 10**9), "W": 7 * 86400 * 10**9}
+_WHOLE_UNITS = re.compile(r"\s*([0-9]{1,18})\s*([a-zA-Z]+)\s*")
+_TIMEDELTA_TEXT = re.compile(r"([0-9]{1,6}) days ([0-9]{2}):([0-9]{2}):([0-9]{2})"
+                             r"(?:\.([0-9]{6}|[0-9]{9}))?")
+_INT64_MAX = 2**63 - 1
+
+
+def _duration(value: object) -> tuple[float, str]:
+    """A duration's seconds and its text as pandas writes a ``Timedelta``
+    ("0 days 00:05:00"). The usual ones are read here: a whole number of one unit
+    ("5min", "90 s") and that text itself (a resumed stream's); pandas, which reads
+    every other, takes a few tenths of a second to import (a test holds the two to
+    the same answers)."""
+    ns = _nanoseconds(value) if isinstance(value, str) else None
+    if ns is not None and ns <= _INT64_MAX:
+        days, rest = divmod(ns, 86400 * 10**9)
+        seconds, fraction = divmod(rest, 10**9)
+        text = f"{days} days {seconds // 3600:02d}:{seconds // 60 % 60:02d}:{seconds % 60:02d}"
+        if fraction:  # microseconds, or nanoseconds when there are some
+            text += f".{fraction:09d}" if fraction % 1000 else f".{fraction // 1000:06d}"
+        return ns / 1e9, text
+    import pandas as pd
+
+    try:
+        duration = pd.Timedelta(value)
+    except (ValueError, TypeError) as exc:
+        raise ValueError(f"halflife={value!r} is not a duration pandas can parse") from exc
+    # from the exact nanoseconds (total_seconds() can be an ulp off: 1.469 s is
+    # 1.4689999999999999 to it), as the whole numbers above
+    return duration.value / 1e9, str(duration)
+
+
+def _nanoseconds(text: str) -> int | None:
+    """The nanoseconds of the durations :func:`_duration` reads itself, else None."""
+    match = _WHOLE_UNITS.fullmatch(text)
+    if match:
+        return int(match[1]) * _UNIT_NS[match[2]] if match[2] in _UNIT_NS else None
+    match = _TIMEDELTA_TEXT.fullmatch(text)
+    if match:
+        days, hours, minutes, seconds = map(int, match.groups()[:4])
+        fraction = int((match[5] or "0").ljust(9, "0"))
+        return (((days * 24 + hours) * 60 + minutes) * 60 + seconds) * 10**9 + fraction
+    return None
+
+
 def is_duration(value: object) -> bool:
     """Whether a halflife is given as a duration (a string, Timedelta, timedelta)."""
-    return isinstance(value, str | pd.Timedelta | np.timedelta64 | _dt.timedelta)
+    return isinstance(value, str | np.timedelta64 | _dt.timedelta)  # pd.Timedelta: a timedelta
 
 
 def check_number(name: str, value: object) -> float:
@@ -88,13 +141,10 @@ def resolve_decay(
         raise ValueError(f"give exactly one of beta, alpha, span, com, halflife (got {got})")
     name, value = given[0]
     if name == "halflife" and is_duration(value):
-        try:
-            seconds = pd.Timedelta(value).total_seconds()
-        except (ValueError, TypeError) as exc:
-            raise ValueError(f"halflife={value!r} is not a duration pandas can parse") from exc
+        seconds, text = _duration(value)
         if not seconds > 0:
             raise ValueError(f"halflife must be a positive duration, got {value!r}")
-        return Decay(None, None, seconds, (name, str(pd.Timedelta(value))))
+        return Decay(None, None, seconds, (name, text))
     v = check_number(name, value)
     halflife_seconds = None
     if name == "beta":

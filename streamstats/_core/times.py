@@ -2,28 +2,38 @@
 
 Datetime-like stamps become int64 nanoseconds (UTC for time-zone aware ones), so
 differences are exact; plain numbers are seconds as float64.
+
+pandas is imported only to parse stamps (text, ``datetime``) and to show them: a
+pandas object can only be given once pandas is imported, and numbers and
+``datetime64`` arrays need none of it, so a process that smooths them (the
+``streamstats`` command) starts without pandas' import (a few tenths of a second).
 """
 
 from __future__ import annotations
 
 import numbers
+import sys
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-import pandas as pd
 
-__all__ = ["Clock", "time_values", "stamps_of_kind", "check_same_kind", "time_scalar",
-           "elapsed_halflives",
-           "halflife_unit", "show_time"]
+__all__ = ["pandas_if_imported", "Clock", "time_values", "stamps_of_kind", "check_same_kind",
+           "time_scalar", "elapsed_halflives", "halflife_unit", "show_time"]
+
+
+def pandas_if_imported() -> Any:
+    """The pandas module if it is imported, else None (then no pandas object exists)."""
+    return sys.modules.get("pandas")
 
 
 def time_values(times: object, n: int) -> tuple[np.ndarray, str]:
     """``times`` as a 1-D array of int64 ns (kind ``"ns"``) or float seconds (``"s"``)."""
-    if isinstance(times, pd.Series | pd.Index):
-        if isinstance(times.dtype, pd.DatetimeTZDtype):
-            utc = times.dt.tz_convert("UTC") if isinstance(times, pd.Series) else times
-            values = pd.DatetimeIndex(utc).tz_convert(None).to_numpy()
+    pandas = pandas_if_imported()
+    if pandas is not None and isinstance(times, pandas.Series | pandas.Index):
+        if isinstance(times.dtype, pandas.DatetimeTZDtype):
+            utc = times.dt.tz_convert("UTC") if isinstance(times, pandas.Series) else times
+            values = pandas.DatetimeIndex(utc).tz_convert(None).to_numpy()
         elif times.dtype.kind == "M":  # .values: 5x cheaper than .to_numpy() on one row
             values = times.values
         else:
@@ -46,6 +56,8 @@ def time_values(times: object, n: int) -> tuple[np.ndarray, str]:
             raise ValueError(f"times must be finite, row {int(bad[0])} is {values[bad[0]]}")
         return values, "s"
     if kind == "O" or kind in "US":
+        import pandas as pd
+
         try:
             parsed = pd.to_datetime(values, utc=True)
         except (ValueError, TypeError) as exc:
@@ -56,7 +68,8 @@ def time_values(times: object, n: int) -> tuple[np.ndarray, str]:
 
 def time_scalar(t: object) -> tuple[int | float, str]:
     """One time stamp as (int ns, ``"ns"``) or (float seconds, ``"s"``)."""
-    if isinstance(t, pd.Timestamp):  # the common cases first: a record's stamp is on a hot path
+    pandas = pandas_if_imported()
+    if pandas is not None and isinstance(t, pandas.Timestamp):  # the common cases first: a hot path
         return t.value, "ns"  # (UTC for an aware one, as time_values has it)
     if type(t) is float and t - t == 0.0:
         return t, "s"
@@ -65,6 +78,8 @@ def time_scalar(t: object) -> tuple[int | float, str]:
         if not np.isfinite(value):
             raise ValueError(f"time stamp must be finite, got {t!r}")
         return value, "s"
+    import pandas as pd
+
     try:
         stamp = pd.Timestamp(t)
     except (ValueError, TypeError) as exc:
@@ -99,6 +114,8 @@ def halflife_unit(halflife_seconds: float, kind: str) -> float:
 
 
 def show_time(value: Any, kind: str) -> str:
+    import pandas as pd  # (for an error message)
+
     return str(pd.Timestamp(int(value), unit="ns")) if kind == "ns" else repr(float(value))
 
 

@@ -1,20 +1,26 @@
 """From pandas objects to the arrays of the core: value columns, time stamps, keys.
 
 Shared by the accessor's batch methods and the online smoother, so that both read
-a frame the same way and give the same errors.
+a frame the same way and give the same errors. pandas is imported by the functions
+that read a pandas object, not with the module: the online smoother's array doors
+(and the ``streamstats`` command) run without it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Hashable, Sequence
-from typing import Any
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
-from pandas.api.types import is_bool_dtype, is_numeric_dtype
+
+from .._core.times import pandas_if_imported
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = ["as_list", "value_columns", "column_values", "series_values", "is_name",
-           "time_stamps", "key_codes", "plain_key", "MISSING_KEY"]
+           "time_stamps", "key_codes", "plain_key", "MISSING_KEY", "CodedKeys"]
 
 
 class _MissingKey:
@@ -45,7 +51,8 @@ def as_list(names: Hashable | Sequence[Hashable] | None) -> list[Hashable]:
     """A column name or a list of them, as a list."""
     if names is None:
         return []
-    if isinstance(names, list | tuple | pd.Index):
+    pandas = pandas_if_imported()
+    if isinstance(names, list | tuple) or (pandas is not None and isinstance(names, pandas.Index)):
         return list(names)
     return [names]
 
@@ -55,6 +62,8 @@ _FLOAT64 = np.dtype(np.float64)
 
 def _is_numeric(dtype: Any) -> bool:
     """Real numbers (complex ones are not: their imaginary part would be lost)."""
+    from pandas.api.types import is_bool_dtype, is_numeric_dtype
+
     return (is_numeric_dtype(dtype) and getattr(dtype, "kind", "") != "c") or is_bool_dtype(dtype)
 
 
@@ -66,6 +75,8 @@ def _as_float(values: pd.Series, what: str) -> np.ndarray:
     if _is_numeric(values.dtype):
         return values.to_numpy(dtype=np.float64, na_value=np.nan)
     if values.dtype.kind == "O":
+        import pandas as pd
+
         try:
             out = pd.to_numeric(values, errors="raise")
             if _is_numeric(out.dtype):
@@ -136,6 +147,8 @@ def time_stamps(obj: pd.Series | pd.DataFrame, times: Any, duration: bool) -> An
     ``DatetimeIndex`` gives the stamps when the halflife is a duration (with a
     numeric decay, pandas counts rows even on a ``DatetimeIndex``).
     """
+    import pandas as pd
+
     if times is None:
         if not duration:
             return None
@@ -161,6 +174,10 @@ def key_codes(keys: Sequence[Any]) -> tuple[np.ndarray, list]:
     Several key columns give tuple keys; NaN, None and NaT keys are one key of
     their own, ``MISSING_KEY`` (pandas' ``groupby(dropna=False)``).
     """
+    if len(keys) == 1 and isinstance(keys[0], CodedKeys):
+        return keys[0].first_seen()
+    import pandas as pd
+
     if len(keys) > 1:
         parts = [key_codes([k]) for k in keys]
         sizes = [len(u) for _, u in parts]
@@ -178,8 +195,50 @@ def key_codes(keys: Sequence[Any]) -> tuple[np.ndarray, list]:
 def plain_key(value: Any) -> Hashable:
     """A key as users expect to see it: numpy scalars as Python ones, every kind of
     missing value as ``MISSING_KEY``."""
-    if value is None or value is pd.NaT or value is pd.NA or (
-        isinstance(value, float | np.floating) and value != value
-    ):
+    if value is None or (isinstance(value, float | np.floating) and value != value):
+        return MISSING_KEY
+    pandas = pandas_if_imported()  # (without pandas, no NaT or NA)
+    if pandas is not None and (value is pandas.NaT or value is pandas.NA):
         return MISSING_KEY
     return value.item() if isinstance(value, np.generic) else value
+
+
+@dataclass(frozen=True)
+class CodedKeys:
+    """One column of keys given as codes into its distinct keys (code -1: the missing
+    key), as a reader that coded them already has them (the ``streamstats`` command);
+    :func:`key_codes` takes it without pandas.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> keys = CodedKeys(np.array([1, 0, -1, 1]), ["a", "b"])
+    >>> key_codes([keys])
+    (array([0, 1, 2, 0]), ['b', 'a', MISSING_KEY])
+    >>> key_codes([np.array(["b", "a", None, "b"], dtype=object)])
+    (array([0, 1, 2, 0]), ['b', 'a', MISSING_KEY])
+    """
+
+    codes: np.ndarray
+    uniques: Sequence[Any]
+
+    def __len__(self) -> int:
+        return len(self.codes)
+
+    def tolist(self) -> list:
+        """The keys, row by row."""
+        return [MISSING_KEY if c < 0 else self.uniques[c] for c in self.codes.tolist()]
+
+    def first_seen(self) -> tuple[np.ndarray, list]:
+        """:func:`key_codes`' answer: the codes renumbered in order of first
+        appearance, and the key of each."""
+        n, m = len(self.codes), len(self.uniques)
+        codes = np.where(self.codes < 0, m, self.codes)  # the missing key: code m
+        first = np.full(m + 1, n)
+        np.minimum.at(first, codes, np.arange(n))
+        seen = np.flatnonzero(first < n)
+        seen = seen[np.argsort(first[seen])]
+        renumber = np.empty(m + 1, dtype=np.intp)
+        renumber[seen] = np.arange(len(seen))
+        keys = [MISSING_KEY if c == m else plain_key(self.uniques[c]) for c in seen.tolist()]
+        return renumber[codes], keys

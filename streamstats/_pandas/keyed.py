@@ -12,10 +12,9 @@ bad chunk leaves the states as they were; the scan then updates them in place.
 from __future__ import annotations
 
 from collections.abc import Hashable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 
 from .._core import _steps
 from .._core.checks import check_state_fields
@@ -29,6 +28,9 @@ from .._core.times import (
 )
 from .frame import MISSING_KEY, key_codes, plain_key
 from .registry import PAIRWISE, Options, make_accumulator
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = ["KeyedStreams", "json_key", "unjson_key"]
 
@@ -93,8 +95,8 @@ class KeyedStreams:
         return table[local], new
 
     # -- time ---------------------------------------------------------------------
-    def _deltas(self, stamps: Any, codes: np.ndarray, n_keys: int, rows: pd.Index, new: list
-                ) -> tuple[np.ndarray, str | None]:
+    def _deltas(self, stamps: Any, codes: np.ndarray, n_keys: int, rows: Sequence[Hashable],
+                new: list) -> tuple[np.ndarray, str | None]:
         """Elapsed time per row; updates ``last``/``seen`` in place, and puts back
         the entries of this chunk's keys if a stamp goes backwards."""
         if not self.timed:
@@ -119,8 +121,8 @@ class KeyedStreams:
         return deltas, kind
 
     # -- the scan -----------------------------------------------------------------
-    def run(self, x: np.ndarray, keys: list[pd.Series] | None, stamps: Any, rows: pd.Index,
-            names: Sequence[Hashable]) -> dict[str, np.ndarray]:
+    def run(self, x: np.ndarray, keys: list[pd.Series] | None, stamps: Any,
+            rows: Sequence[Hashable], names: Sequence[Hashable]) -> dict[str, np.ndarray]:
         """Feed ``x`` (``(rows, k)`` float64) with its key columns and time stamps;
         return each statistic's values ``(rows, lanes)``. All or nothing: every check
         comes before the scans, which then update the states in place."""

@@ -5,10 +5,9 @@ from __future__ import annotations
 import numbers
 from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 
 from .._core.docs import doc
 from .frame import (
@@ -22,6 +21,12 @@ from .frame import (
 from .keyed import KeyedStreams, json_key, unjson_key
 from .registry import PAIRWISE, STATS, Options
 
+if TYPE_CHECKING:
+    import pandas as pd
+
+# pandas is imported where a frame is made or read, not with the module: the array and
+# record doors (and the ``streamstats`` command, which uses them) work without it
+
 __all__ = ["OnlineSmoother", "ChunkSchema", "pairwise_frame", "upper_pairs", "mirror"]
 
 
@@ -30,6 +35,8 @@ def pairwise_frame(values: np.ndarray, index: pd.Index, rows: list[Hashable],
     """pandas' layout of pairwise cov/corr: rows ``(index, row name)``, one column per
     column name (default: the row names); ``values`` is ``(len(index), rows *
     columns)`` with pair ``(r, c)`` at ``r * columns + c``."""
+    import pandas as pd
+
     columns = rows if columns is None else columns
     n, k = len(index), len(rows)
     if index.is_unique and not isinstance(index, pd.MultiIndex):
@@ -75,6 +82,8 @@ class ChunkSchema:
     @classmethod
     def learn(cls, chunk: pd.Series | pd.DataFrame, by: list[Hashable], times: Hashable,
               columns: list[Hashable] | None, stats: tuple[str, ...]) -> ChunkSchema:
+        import pandas as pd
+
         if isinstance(chunk, pd.Series):
             if by or columns is not None or times is not None:
                 raise ValueError("a Series stream takes no by=, columns= or times= (use a frame)")
@@ -92,6 +101,8 @@ class ChunkSchema:
         return cls(False, None, tuple(chunk.columns), value_columns(chunk, columns, exclude))
 
     def check(self, chunk: pd.Series | pd.DataFrame) -> None:
+        import pandas as pd
+
         if isinstance(chunk, pd.Series) != self.series:
             first = "Series" if self.series else "DataFrame"
             got = type(chunk).__name__
@@ -313,6 +324,8 @@ class OnlineSmoother:
     def state(self) -> dict[str, pd.DataFrame]:
         """The state of each statistic as a frame: one row per key, columns
         (state field, column or pair of columns)."""
+        import pandas as pd
+
         if self._streams is None:
             return {}
         out = {}
@@ -413,6 +426,8 @@ class OnlineSmoother:
         (other columns, time stamps going back, non-numeric or infinite values)
         raises and leaves the state unchanged.
         """
+        import pandas as pd
+
         if not isinstance(chunk, pd.Series | pd.DataFrame):
             got = type(chunk).__name__
             raise TypeError(f"update takes a pandas DataFrame or Series, got {got}")
@@ -496,7 +511,7 @@ class OnlineSmoother:
             x = schema.arrays(values)
             n = x.shape[0]
             return streams.run(x, self._array_keys(keys, n), self._array_times(times),
-                               pd.RangeIndex(n), schema.names)
+                               range(n), schema.names)
 
         first = self._streams is None
         out = self._without_a_frame(values, run)
@@ -652,6 +667,8 @@ class OnlineSmoother:
 
     def _output(self, out: dict[str, np.ndarray], index: pd.Index, schema: ChunkSchema
                 ) -> pd.Series | pd.DataFrame:
+        import pandas as pd
+
         stats, names = self._stats, schema.names
         if stats[0] in PAIRWISE:
             return pairwise_frame(mirror(out[stats[0]], len(names)), index, names)

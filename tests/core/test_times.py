@@ -10,6 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import streamstats as ss
+from streamstats._core.decay import resolve_decay
 from tests.oracles import DATA, assert_close
 from tests.registry import CASES
 
@@ -157,3 +158,39 @@ def test_missing_rows_between_observations_change_nothing(case, gaps, data):
                                                  times=np.asarray(rows_t))
     # the decay over two intervals is one power of their sum: equal to rounding
     assert_close(gapped[observed], plain, rtol=1e-13)
+
+
+_UNITS = ["ns", "us", "ms", "s", "sec", "second", "seconds", "m", "min", "minute", "minutes",
+          "h", "hr", "hour", "hours", "D", "day", "days", "W"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.integers(0, 10**16), st.sampled_from(_UNITS), st.sampled_from(["{}{}", " {} {} "]),
+       st.sampled_from(["", ".5", "e3", "min 3s"]))
+def test_a_duration_halflife_reads_as_pandas_reads_it(count, unit, layout, tail):
+    """Whole numbers of one unit are read without pandas (see decay._duration), the
+    rest by pandas: the seconds and the stored text are pandas' either way."""
+    text = layout.format(count, unit) if not tail else f"{count}{tail}{unit}"
+    try:
+        expected = pd.Timedelta(text)
+    except (ValueError, OverflowError):
+        with pytest.raises(ValueError, match="halflife"):
+            resolve_decay(halflife=text)
+        return
+    if expected <= pd.Timedelta(0):
+        with pytest.raises(ValueError, match="positive duration"):
+            resolve_decay(halflife=text)
+        return
+    decay = resolve_decay(halflife=text)
+    assert decay.halflife_seconds == expected.value / 1e9  # (exact ns, correctly rounded)
+    assert decay.keywords == {"halflife": str(expected)}
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.integers(1, 10**17), st.sampled_from([1, 1000, 10**9]))
+def test_pandas_text_of_a_duration_reads_back_as_pandas_reads_it(ns, step):
+    """A stream resumed from its state gives the halflife as pandas wrote it."""
+    expected = pd.Timedelta(max(ns // step, 1) * step, unit="ns")
+    decay = resolve_decay(halflife=str(expected))
+    assert decay.halflife_seconds == expected.value / 1e9
+    assert decay.keywords == {"halflife": str(expected)}

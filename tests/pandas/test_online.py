@@ -14,6 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import streamstats as ss
+from streamstats._pandas.frame import MISSING_KEY, CodedKeys, key_codes
 from tests.registry import STATISTICS
 
 # statistic -> (accessor method, its options); each runs through the same invariants
@@ -217,20 +218,23 @@ def _record_rows(df, columns, keyed, timed, form):
 
 def _arrays(chunk, columns, keyed, timed, form):
     """A chunk as update_arrays arguments: a mapping or a 2-D array of values, keys as
-    an array (or a Categorical), stamps as datetime64."""
+    an array, a Categorical or coded (as the command gives them: codes in sorted
+    order, not in order of appearance), stamps as datetime64."""
     names = [c for c in columns if c in ("a", "b")]
     values = ({c: chunk[c].to_numpy() for c in names} if form == "dict"
               else chunk[names].to_numpy())
     keys = None
     if keyed:
         keys = (chunk["sensor"].to_numpy() if form == "dict"
-                else pd.Categorical(chunk["sensor"]))
+                else pd.Categorical(chunk["sensor"]) if form == "mixed"
+                else CodedKeys(*reversed(_sorted_codes(chunk["sensor"].to_numpy()))))
     return values, keys, chunk["time"].to_numpy() if timed else None
 
 
 @pytest.mark.parametrize("stat, options", CASES, ids=[f"{s}-{o}" for s, o in CASES])
 @given(n=st.integers(0, 40), cuts=st.lists(st.integers(0, 40), max_size=3),
-       keyed=st.booleans(), timed=st.booleans(), form=st.sampled_from(["dict", "mixed"]),
+       keyed=st.booleans(), timed=st.booleans(),
+       form=st.sampled_from(["dict", "mixed", "coded"]),
        door=st.sampled_from(["record", "arrays"]), seed=st.integers(0, 10**6))
 @settings(max_examples=20, deadline=None)
 def test_records_and_arrays_equal_the_frame_path_bit_for_bit(stat, options, n, cuts, keyed,
@@ -393,3 +397,22 @@ def test_each_keys_rows_equal_that_key_alone_bit_for_bit(stat, options, timed):
         rows = df[df["sensor"] == key]
         alone = _batch(rows, stat, options, False, timed)
         pd.testing.assert_frame_equal(keyed.loc[rows.index], alone, check_exact=True)
+
+
+def _sorted_codes(keys: np.ndarray) -> tuple[list, np.ndarray]:
+    uniques, codes = np.unique(keys, return_inverse=True)
+    return uniques.tolist(), codes
+
+
+@given(st.lists(st.integers(-1, 5), max_size=60), st.integers(6, 9))
+@settings(max_examples=200, deadline=None)
+def test_coded_keys_give_the_codes_of_the_keys_themselves(codes, size):
+    """The command's keys come coded (code -1: missing): the same codes, in order
+    of first appearance, and the same keys as pandas' factorize of the keys."""
+    uniques = [f"k{i}" for i in range(size)]
+    coded = CodedKeys(np.array(codes, dtype=np.intp), uniques)
+    plain = np.array([None if c < 0 else uniques[c] for c in codes], dtype=object)
+    got, expected = key_codes([coded]), key_codes([plain])
+    np.testing.assert_array_equal(got[0], expected[0])
+    assert got[1] == expected[1]
+    assert coded.tolist() == [MISSING_KEY if k is None else k for k in plain]
