@@ -6,7 +6,8 @@ and kept in the checkpoint. A stamp that does not fit it, or that is outside the
 range of nanosecond time stamps (1677-2262), is a bad line, never a guess.
 
 Formats: ``"seconds"`` (numbers), ``"naive"`` / ``"utc"`` (ISO 8601 without / with
-a UTC offset, read by Arrow) and ``"format:<strftime format>"`` (read by pandas).
+a UTC offset, read by Arrow) and ``"format:<strftime format>"`` (read by pandas,
+imported for it: a stream of ISO stamps never needs pandas).
 """
 
 from __future__ import annotations
@@ -14,10 +15,9 @@ from __future__ import annotations
 import warnings
 
 import numpy as np
-import pandas as pd
 import pyarrow as pa
-import pyarrow.compute as pc
-from pandas.tseries.api import guess_datetime_format
+
+from .arrow import texts, to_numpy
 
 __all__ = ["TimeFormatError", "decide_format", "parse_times", "show_value"]
 
@@ -43,12 +43,16 @@ def decide_format(first: str, given: str | None) -> str | None:
             return "seconds"
     except ValueError:
         pass
+    import pyarrow.compute as pc
+
     for name, kind in _ISO.items():
         try:
-            pc.cast(pa.array([first]), kind)
+            pc.cast(texts([first]), kind)
             return name
         except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
             pass
+    from pandas.tseries.api import guess_datetime_format
+
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         month_first = guess_datetime_format(first, dayfirst=False)
@@ -64,17 +68,19 @@ def decide_format(first: str, given: str | None) -> str | None:
 def parse_times(column: pa.Array, fmt: str) -> tuple[np.ndarray, dict[int, str]]:
     """The stamps of a text column read with ``fmt``: float seconds or int64-backed
     ``datetime64[ns]``, and why each stamp that cannot be read is bad (by row)."""
+    if fmt in _ISO:
+        values = _iso(column, _ISO[fmt])
+        bad = np.flatnonzero(np.isnat(values))
+        return values, {int(i): _why(column[int(i)].as_py(),
+                                     _iso_reason(column[int(i)].as_py(), fmt)) for i in bad}
+    import pandas as pd
+
     if fmt == "seconds":
         text = column.to_numpy(zero_copy_only=False)
         values = pd.to_numeric(pd.Series(text), errors="coerce").to_numpy(dtype=np.float64)
         bad = ~np.isfinite(values)
         return values, {int(i): _why(text[i], "is not a number of seconds") for i in
                         np.flatnonzero(bad)}
-    if fmt in _ISO:
-        values = _iso(column, _ISO[fmt])
-        bad = np.flatnonzero(np.isnat(values))
-        return values, {int(i): _why(column[int(i)].as_py(),
-                                     _iso_reason(column[int(i)].as_py(), fmt)) for i in bad}
     strftime = fmt.removeprefix("format:")
     text = column.to_numpy(zero_copy_only=False)
     with warnings.catch_warnings():
@@ -102,9 +108,11 @@ def parse_times(column: pa.Array, fmt: str) -> tuple[np.ndarray, dict[int, str]]
 def _iso(column: pa.Array, kind: pa.DataType) -> np.ndarray:
     """ISO 8601 stamps cast by Arrow; a stamp that does not cast is NaT (found by
     halving, so a block with a few bad stamps costs a few casts more)."""
+    import pyarrow.compute as pc
+
     try:
         cast = pc.cast(column, kind)
-        return cast.to_numpy(zero_copy_only=False).astype("datetime64[ns]", copy=False)
+        return to_numpy(cast)
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
         if len(column) == 1:
             return np.array(["NaT"], dtype="datetime64[ns]")
@@ -115,13 +123,15 @@ def _iso(column: pa.Array, kind: pa.DataType) -> np.ndarray:
 def _iso_reason(value: str | None, fmt: str) -> str:
     if value is None or not value.strip():
         return "is no time stamp"
+    import pyarrow.compute as pc
+
     other = "utc" if fmt == "naive" else "naive"
     for kind, reason in ((_ISO[other], "has a UTC offset, the stream's first stamp had none"
                           if fmt == "naive" else
                           "has no UTC offset, the stream's first stamp had one"),
                          (pa.timestamp("us"), "is outside the range of time stamps (1677-2262)")):
         try:
-            pc.cast(pa.array([value]), kind)
+            pc.cast(texts([value]), kind)
             return reason
         except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
             pass
