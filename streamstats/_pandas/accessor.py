@@ -1,6 +1,7 @@
 """The ``ewa`` accessor on pandas Series and DataFrames.
 
-Registered on import of ``streamstats``. Every method is the numpy-level core on
+Registered by ``import streamstats`` (this module is imported then if pandas is,
+else right after pandas: see ``registration``). Every method is the numpy-level core on
 the frame's columns (no copy when they are one float64 block), or, with ``by=``,
 the grouped scans of ``keyed``; results keep the index, the column names and the
 row order.
