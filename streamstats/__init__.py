@@ -62,9 +62,13 @@ __all__ = [
 __version__ = "0.1.0"
 
 
-def __getattr__(name: str) -> Any:
+def __getattr__(name: str) -> Any:  # smooth_csv on first use: it imports pyarrow
     if name == "smooth_csv":
         from ._cli.stream import smooth_csv
 
         return smooth_csv
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})

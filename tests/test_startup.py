@@ -90,3 +90,10 @@ def test_the_command_on_a_plain_file_never_imports_pandas(tmp_path, keyed):
     for column in ("a", "b"):
         np.testing.assert_allclose(got[column], expected[column], rtol=1e-13, atol=1e-15)
     assert got["time"].tolist() == frame["time"].tolist()
+
+
+def test_smooth_csv_is_there_before_and_after_its_first_use():
+    code = ("import sys, streamstats; listed = 'smooth_csv' in dir(streamstats); "
+            "from streamstats import *; "
+            "print(listed, smooth_csv.__name__, 'pyarrow' in sys.modules)")
+    assert _python(code) == "True smooth_csv True"
