@@ -513,10 +513,8 @@ class CsvStream:
         data = block.data
         header = self.header
         numbers = {c for c, kind in self.kinds.items() if kind == "number"}
-        plain = _csvtext.split(data, bytes(c in numbers for c in header), _NA_BYTES,
-                               block.line_ends)
-        if plain is not None:  # the usual block, split in C
-            table = _plain_table(plain, header)
+        table = self._split_plain(block, numbers)
+        if table is not None:  # the usual block
             return table, [], [], _LineIndex(None, table.num_rows)
         lines = _LineIndex(data)
         if not lines.records:  # only blank lines
@@ -537,6 +535,13 @@ class CsvStream:
             return table, invalid, broken, lines
         return table, invalid, [], lines
 
+    def _split_plain(self, block: Block, numbers: set[str]) -> pa.Table | None:
+        """A block of plain lines split in C (``numbers``: the columns read as
+        float64), or None for any other block."""
+        plain = _csvtext.split(block.data, bytes(c in numbers for c in self.header),
+                               _NA_BYTES, block.line_ends)
+        return None if plain is None else _plain_table(plain, self.header)
+
     def process(self, block: Block, parsed: Any = None
                 ) -> tuple[pa.Table | None, list[Rejected]]:
         """Smooth one block (``parsed``: its :meth:`parse`, if done already): the
@@ -556,6 +561,13 @@ class CsvStream:
                               f"{_field_count(text)}", text) for n, text in invalid]
         self.position.counts.read += table.num_rows + len(rejected)
         self._decide_kinds(table, lines)
+        numbers = {c for c, kind in self.kinds.items() if kind == "number"}
+        if index.starts is None and any(not pa.types.is_floating(table.column(c).type)
+                                        for c in numbers):
+            # split before a column was known to hold numbers (a first block): again, so
+            # that they are read in C as in every later block (not by pyarrow.compute)
+            resplit = self._split_plain(block, numbers)
+            table = table if resplit is None else resplit
         if table.num_rows and self.smoother is None:
             self.smoother = self.options.smoother(
                 [c for c, kind in self.kinds.items() if kind != "text"])
