@@ -49,9 +49,10 @@ _SMOOTH = "pd.Series([1.0, 3.0]).ewa.smooth(beta=0.5).tolist()"
 def test_the_accessor_is_there_whichever_comes_first(imports):
     got = _python(f"{imports}; print({_SMOOTH}, type(pd.__spec__.loader).__name__, "
                   "pd.__loader__ is pd.__spec__.loader)")
+    expected = pd.Series([1.0, 3.0]).ewa.smooth(beta=0.5).tolist()  # as in this process
     # the lecture's x = 1, 3 with beta = 0.5, bias-corrected: 1, (0.5 * 1 + 3) / 1.5
-    assert got == f"{eval(_SMOOTH)} SourceFileLoader True"
-    assert eval(_SMOOTH) == pytest.approx([1.0, 3.5 / 1.5], rel=1e-15)
+    assert expected == pytest.approx([1.0, 3.5 / 1.5], rel=1e-15)
+    assert got == f"{expected} SourceFileLoader True"
 
 
 def _plain_log(path: Path, rows: int = 30_000) -> pd.DataFrame:
